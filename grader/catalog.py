@@ -1,0 +1,141 @@
+"""The catalog: every exercise folder under `exercises/`, loaded and checked once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from grader.errors import BadInputError
+from grader.manifest import MANIFEST_NAME, Manifest, load_manifest
+from grader.sections import Section
+
+DEFAULT_EXERCISES_DIR = Path(__file__).resolve().parent.parent / "exercises"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise folder: its manifest and the paths of its parts."""
+
+    id: str
+    path: Path
+    manifest: Manifest
+
+    @property
+    def section(self) -> Section:
+        return self.manifest.section
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.manifest.kind == "quiz"
+
+    @property
+    def question(self) -> Path:
+        return self.path / "README.md"
+
+    @property
+    def stub_dir(self) -> Path:
+        return self.path / "stub"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.path / "reference"
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.path / "tests" / "hidden"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.path / "tests" / "public"
+
+    @cached_property
+    def mutants(self) -> dict[str, Path]:
+        """Known-wrong solutions by name: a `<name>.py` file or a `<name>/` folder of files."""
+        folder = self.path / "mutants"
+        if not folder.is_dir():
+            return {}
+        found: dict[str, Path] = {}
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_dir() or entry.suffix == ".py":
+                found[entry.stem if entry.is_file() else entry.name] = entry
+        return found
+
+    def solution_files(self, source: Path) -> dict[str, Path]:
+        """Map each file the manifest names to where it is in `source` (a folder, or one mutant file)."""
+        if source.is_file():
+            return {self.manifest.files[0]: source}
+        return {name: source / name for name in self.manifest.files}
+
+    def missing_parts(self) -> list[Path]:
+        """The parts every exercise must have, that this one lacks."""
+        required = [self.question]
+        if not self.is_quiz:
+            required += [self.hidden_tests, self.public_tests]
+            for base in (self.stub_dir, self.reference_dir):
+                required += [base / name for name in self.manifest.files]
+        return [path for path in required if not path.exists()]
+
+
+class Catalog:
+    """The exercises of one folder, in a stable order (by id)."""
+
+    def __init__(
+        self, exercises: Iterable[Exercise], root: Path, problems: dict[Path, str] | None = None
+    ) -> None:
+        self.root = root
+        #: Exercise folders that could not be loaded, by manifest path: reported, never skipped silently.
+        self.problems = problems or {}
+        self._by_id = {exercise.id: exercise for exercise in sorted(exercises, key=lambda e: e.id)}
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Catalog:
+        """Load every exercise under `root` (default: $GRADER_EXERCISES or the bundled folder)."""
+        root = root or Path(os.environ.get("GRADER_EXERCISES", DEFAULT_EXERCISES_DIR))
+        if not root.is_dir():
+            raise BadInputError(f"{root}: no such exercises folder")
+        exercises: list[Exercise] = []
+        problems: dict[Path, str] = {}
+        for folder in sorted(root.iterdir()):
+            manifest_path = folder / MANIFEST_NAME
+            if not manifest_path.is_file():
+                continue
+            try:
+                exercises.append(Exercise(folder.name, folder, load_manifest(manifest_path)))
+            except BadInputError as exc:
+                problems[manifest_path] = str(exc)
+        return cls(exercises, root, problems)
+
+    def require_valid(self) -> None:
+        """Refuse to grade with a broken catalog: a score over part of it would mislead."""
+        if self.problems:
+            raise BadInputError("broken exercise manifests:\n" + "\n".join(self.problems.values()))
+
+    def __iter__(self) -> Iterator[Exercise]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return exercise_id in self._by_id
+
+    def __getitem__(self, exercise_id: str) -> Exercise:
+        try:
+            return self._by_id[exercise_id]
+        except KeyError:
+            known = ", ".join(self._by_id) or "none"
+            raise BadInputError(f"unknown exercise {exercise_id!r} (known: {known})") from None
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+    def select(self, ids: Iterable[str] | None) -> list[Exercise]:
+        """The named exercises (all when `ids` is empty), refusing unknown names."""
+        wanted = list(ids or [])
+        return [self[i] for i in wanted] if wanted else list(self)

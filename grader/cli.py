@@ -1,0 +1,218 @@
+"""The command line: `grade` (one submission) and `grader` (everything else).
+
+A thin layer: each command parses options, calls the library, renders, and maps errors to exit
+codes. Exit codes: 0 done, 1 below --fail-under (grade) or a failed validation, 2 bad input,
+3 trouble on the grader's side (infrastructure), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader import __version__
+from grader.catalog import Catalog
+from grader.errors import BadInputError, GraderError, InfrastructureError
+from grader.grading import grade_submission
+from grader.kit import build_kit
+from grader.reports import json as json_report
+from grader.reports import terminal
+from grader.sandboxes import Sandbox
+from grader.sandboxes.local import LocalSandbox
+from grader.submission import open_submission
+from grader.validate import validate
+
+EXIT_BELOW_THRESHOLD = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFRASTRUCTURE = 3
+EXIT_INTERRUPTED = 130
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+exercises_option = click.option(
+    "--exercises-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GRADER_EXERCISES",
+    help="The catalog folder (default: the bundled exercises).",
+)
+sandbox_option = click.option(
+    "--sandbox",
+    type=click.Choice(["auto", "local"]),
+    default="auto",
+    show_default=True,
+    help="Where candidate code runs.",
+)
+
+
+def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
+    """Bad input and infrastructure trouble end in a clear message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        err = Console(stderr=True)
+        try:
+            return command(*args, **kwargs)
+        except InfrastructureError as exc:
+            err.print(f"[bold red]infrastructure error:[/] {exc}", highlight=False)
+            sys.exit(EXIT_INFRASTRUCTURE)
+        except (BadInputError, GraderError) as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+def make_sandbox(choice: str) -> tuple[Sandbox, list[str]]:
+    """The sandbox for `--sandbox`, and the warnings the report must carry about it."""
+    local = LocalSandbox()
+    return local, local.warnings()
+
+
+def _load(exercises_dir: Path | None) -> Catalog:
+    catalog = Catalog.load(exercises_dir)
+    if not len(catalog) and not catalog.problems:
+        raise BadInputError(f"{catalog.root}: no exercises found")
+    return catalog
+
+
+@click.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Grade only these exercises.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option(
+    "--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the percentage is below this."
+)
+@sandbox_option
+@exercises_option
+@click.version_option(__version__)
+@_errors_to_exit_codes
+def grade(
+    submission: Path,
+    exercise_ids: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    fail_under: float | None,
+    sandbox: str,
+    exercises_dir: Path | None,
+) -> None:
+    """Grade one SUBMISSION: a folder, .zip or .tar.gz with <exercise-id>/solution.py files."""
+    catalog = _load(exercises_dir)
+    catalog.require_valid()
+    exercises = catalog.select(exercise_ids)
+    box, warnings = make_sandbox(sandbox)
+    with open_submission(submission, catalog.ids) as opened:
+        report = grade_submission(opened, exercises, box, warnings=warnings)
+    if output_format == "json":
+        text = json_report.render(report)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    else:
+        console = Console(
+            file=output.open("w", encoding="utf-8") if output else None,
+            width=120 if output else None,
+        )
+        terminal.render(report, console)
+    if fail_under is not None and report.percent < fail_under:
+        sys.exit(EXIT_BELOW_THRESHOLD)
+
+
+@click.group()
+@click.version_option(__version__)
+def grader() -> None:
+    """Manage the exercise catalog, candidate kits and sandboxes."""
+
+
+@grader.command()
+@click.argument("exercise_ids", nargs=-1)
+@sandbox_option
+@exercises_option
+@_errors_to_exit_codes
+def validate_command(
+    exercise_ids: tuple[str, ...], sandbox: str, exercises_dir: Path | None
+) -> None:
+    """Check that every reference passes and every stub and mutant fails its hidden suite."""
+    catalog = _load(exercises_dir)
+    exercises = catalog.select(exercise_ids)
+    box, _ = make_sandbox(sandbox)
+    checks = validate(catalog, exercises, box)
+    failures = [check for check in checks if not check.ok]
+    console = Console()
+    if failures:
+        table = Table(title="Validation failures", title_justify="left")
+        for column in ("Exercise", "Subject", "Detail"):
+            table.add_column(column)
+        for check in failures:
+            table.add_row(check.exercise, check.subject, check.detail)
+        console.print(table)
+        console.print(f"[bold red]{len(failures)} of {len(checks)} checks failed[/]")
+        sys.exit(1)
+    console.print(f"[green]All {len(checks)} checks passed[/] over {len(exercises)} exercises.")
+
+
+validate_command.name = "validate"
+
+
+@grader.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Only these exercises.")
+@exercises_option
+@_errors_to_exit_codes
+def kit(out: Path, exercise_ids: tuple[str, ...], exercises_dir: Path | None) -> None:
+    """Write a candidate kit to OUT (a folder, or a .zip)."""
+    catalog = _load(exercises_dir)
+    catalog.require_valid()
+    exercises = catalog.select(exercise_ids)
+    build_kit(exercises, out)
+    click.echo(f"Kit with {len(exercises)} exercises written to {out}")
+
+
+@grader.command()
+@exercises_option
+@_errors_to_exit_codes
+def exercises(exercises_dir: Path | None) -> None:
+    """List the catalog."""
+    catalog = _load(exercises_dir)
+    table = Table(title=f"Catalog: {catalog.root}", title_justify="left")
+    for column in ("Id", "Title", "Section", "Kind", "Points", "Guide"):
+        table.add_column(column)
+    for exercise in catalog:
+        manifest = exercise.manifest
+        table.add_row(
+            exercise.id,
+            manifest.title,
+            exercise.section.value,
+            manifest.kind,
+            f"{manifest.points:g}",
+            ", ".join(manifest.guide),
+        )
+    Console().print(table)
+    for path, problem in catalog.problems.items():
+        Console(stderr=True).print(f"[red]broken:[/] {path}: {problem}", highlight=False)
+
+
+@grader.command()
+def schema() -> None:
+    """Print the JSON Schema of the grade report."""
+    click.echo(json_report.schema(), nl=False)

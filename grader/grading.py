@@ -1,0 +1,81 @@
+"""Grade one submission: static checks here, hidden suites in a sandbox, one report out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from grader import verdicts
+from grader.catalog import Exercise
+from grader.quiz import grade_quiz
+from grader.report import ExerciseResult, GradeReport, Status
+from grader.sandboxes import Job, Sandbox
+from grader.scoring import overall_percent, section_scores
+from grader.sections import DEFAULT_WEIGHTS, Section
+from grader.static_checks import forbidden_imports, syntax_error
+from grader.submission import Submission
+
+
+def static_verdict(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseResult | None:
+    """A verdict reached without running anything: a syntax error, or a forbidden import."""
+    for name, content in files.items():
+        if not name.endswith(".py"):
+            continue
+        source = content.decode("utf-8", "replace")
+        broken = syntax_error(name, source)
+        if broken:
+            return verdicts.result(exercise, Status.ERROR, str(broken))
+        found = forbidden_imports(name, source, exercise.manifest.forbidden_imports)
+        if found:
+            return verdicts.result(exercise, Status.REJECTED, "; ".join(map(str, found)))
+    return None
+
+
+def grade_exercises(
+    answers: Sequence[tuple[Exercise, Mapping[str, bytes] | None]], sandbox: Sandbox
+) -> list[ExerciseResult]:
+    """Grade each exercise on the given files (None: not submitted), all in one sandbox run."""
+    results: dict[str, ExerciseResult] = {}
+    jobs: list[Job] = []
+    for exercise, files in answers:
+        if files is None:
+            results[exercise.id] = verdicts.result(
+                exercise, Status.MISSING, f"no {', '.join(exercise.manifest.files)} submitted"
+            )
+        elif exercise.is_quiz:
+            results[exercise.id] = grade_quiz(exercise, files)
+        elif (verdict := static_verdict(exercise, files)) is not None:
+            results[exercise.id] = verdict
+        else:
+            jobs.append(
+                Job(exercise.id, dict(files), exercise.hidden_tests, exercise.manifest.limits)
+            )
+    if jobs:
+        outcome = sandbox.run(jobs)
+        by_id = {exercise.id: exercise for exercise, _ in answers}
+        for job in jobs:
+            results[job.id] = verdicts.from_outcome(by_id[job.id], outcome)
+    return [results[exercise.id] for exercise, _ in answers]
+
+
+def grade_submission(
+    submission: Submission,
+    exercises: Sequence[Exercise],
+    sandbox: Sandbox,
+    *,
+    weights: Mapping[Section, float] = DEFAULT_WEIGHTS,
+    warnings: Sequence[str] = (),
+) -> GradeReport:
+    """Grade every exercise in `exercises`; those the submission lacks are `missing`."""
+    results = grade_exercises([(e, submission.files_for(e)) for e in exercises], sandbox)
+    sections = section_scores(results, weights)
+    return GradeReport(
+        submission=submission.label,
+        sandbox=sandbox.name,
+        score=round(sum(r.score for r in results), 2),
+        max_score=round(sum(r.max_score for r in results), 2),
+        percent=overall_percent(sections),
+        sections=sections,
+        exercises=results,
+        ignored_files=submission.ignored(),
+        warnings=list(warnings),
+    )

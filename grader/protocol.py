@@ -1,0 +1,83 @@
+"""What the runner sends back from inside a sandbox, validated before anything is believed.
+
+The runner is `sandbox/runner.py`; it emits plain JSON (it needs no pydantic). These models are
+the one place that JSON is parsed: anything missing, extra or of the wrong type is a protocol
+error, which the grader turns into `error` for the exercises concerned, never into `passed`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+PROTOCOL = 1
+RESULT_LIMIT = 32 << 20  # bytes of runner output the grader accepts
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExerciseSpec(_Wire):
+    """One exercise as the runner sees it: paths inside the sandbox, and its limits."""
+
+    id: str
+    tests_dir: str
+    solution_dir: str
+    scratch_dir: str
+    test_timeout_s: float
+    wall_timeout_s: float
+    memory_mb: int
+    dedicated_user: bool = False
+
+
+class RunRequest(_Wire):
+    protocol: int = PROTOCOL
+    exercises: list[ExerciseSpec]
+
+
+class CollectedTest(_Wire):
+    nodeid: str
+    weight: float = 1.0
+    performance: bool = False
+
+
+class CollectError(_Wire):
+    nodeid: str
+    message: str
+
+
+class TestRun(_Wire):
+    nodeid: str
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    duration_s: float
+    message: str
+
+
+class RunMetrics(_Wire):
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+
+
+class ExerciseRun(_Wire):
+    id: str
+    outcome: Literal["completed", "timeout", "flooded"]
+    timed_out_test: str | None
+    exit_code: int | None
+    signal: int | None
+    finished: bool
+    exitstatus: int | None
+    collected: list[CollectedTest] | None
+    collect_errors: list[CollectError]
+    tests: list[TestRun]
+    malformed_events: int
+    stdout: str
+    stderr: str
+    metrics: RunMetrics
+
+
+class RunResult(_Wire):
+    protocol: Literal[1]
+    exercises: list[ExerciseRun]

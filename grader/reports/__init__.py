@@ -1,0 +1,1 @@
+"""Renderings of a GradeReport. Each format is a module with a `render` function."""

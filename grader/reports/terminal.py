@@ -1,0 +1,108 @@
+"""The terminal report (rich): what an interviewer reads first."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from grader.report import ExerciseResult, GradeReport, Status
+
+STATUS_STYLE = {
+    Status.PASSED: "bold green",
+    Status.PARTIAL: "yellow",
+    Status.FAILED: "red",
+    Status.ERROR: "bold red",
+    Status.TIMEOUT: "magenta",
+    Status.MISSING: "dim",
+    Status.REJECTED: "bold red",
+}
+MESSAGE_LINES = 12
+
+
+def _exercise_table(report: GradeReport) -> Table:
+    table = Table(title=f"Grade report: {report.submission}", title_justify="left")
+    for column, justify in [
+        ("Exercise", "left"),
+        ("Section", "left"),
+        ("Status", "left"),
+        ("Score", "right"),
+        ("Tests", "right"),
+        ("Time s", "right"),
+        ("CPU s", "right"),
+        ("Peak MiB", "right"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for result in report.exercises:
+        passed = sum(test.outcome == "passed" for test in result.tests)
+        metrics = result.metrics
+        table.add_row(
+            result.id,
+            result.section.value,
+            Text(result.status.value, style=STATUS_STYLE[result.status]),
+            f"{result.score:g}/{result.max_score:g}",
+            f"{passed}/{len(result.tests)}" if result.tests else "-",
+            f"{metrics.wall_s:.2f}" if metrics else "-",
+            f"{metrics.cpu_s:.2f}" if metrics else "-",
+            f"{metrics.peak_rss_mb:.0f}" if metrics else "-",
+        )
+    return table
+
+
+def _section_table(report: GradeReport) -> Table:
+    table = Table(title="Sections", title_justify="left")
+    for column in ("Section", "Weight %", "Score", "Percent"):
+        table.add_column(column, justify="left" if column == "Section" else "right")
+    for section in report.sections:
+        table.add_row(
+            section.title,
+            f"{section.weight:g}",
+            f"{section.score:g}/{section.max_score:g}",
+            f"{section.percent:.1f}",
+        )
+    table.add_row(
+        Text("Overall", style="bold"),
+        "",
+        f"{report.score:g}/{report.max_score:g}",
+        Text(f"{report.percent:.1f}", style="bold"),
+    )
+    return table
+
+
+def _clip(message: str) -> str:
+    lines = message.strip().splitlines()
+    if len(lines) <= MESSAGE_LINES:
+        return "\n".join(lines)
+    return "\n".join([*lines[:MESSAGE_LINES], f"… ({len(lines) - MESSAGE_LINES} more lines)"])
+
+
+def _details(result: ExerciseResult) -> Panel | None:
+    """What went wrong in one exercise: its message and each test that did not pass."""
+    if result.status in {Status.PASSED, Status.MISSING}:
+        return None
+    parts: list[Text] = [Text(result.message, style=STATUS_STYLE[result.status])]
+    for test in result.tests:
+        if test.outcome != "passed":
+            parts.append(Text(f"\n{test.outcome.upper()} {test.name}", style="bold"))
+            if test.message:
+                parts.append(Text(_clip(test.message)))
+    return Panel(Group(*parts), title=f"{result.id}: {result.status.value}", title_align="left")
+
+
+def render(report: GradeReport, console: Console) -> None:
+    for warning in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+    console.print(_exercise_table(report))
+    for result in report.exercises:
+        panel = _details(result)
+        if panel is not None:
+            console.print(panel)
+    console.print(_section_table(report))
+    if report.ignored_files:
+        shown = ", ".join(report.ignored_files[:10])
+        more = (
+            f" and {len(report.ignored_files) - 10} more" if len(report.ignored_files) > 10 else ""
+        )
+        console.print(f"[dim]Ignored files: {shown}{more}[/]")
+    console.print(f"Sandbox: {report.sandbox}")

@@ -1,0 +1,215 @@
+"""The local sandbox: the runner as a limited child process on this machine.
+
+A fallback, not a security boundary: the Docker sandbox is that. Run as root, it still gives
+candidate code a user of its own (so process limits hold and it cannot signal the grader), a
+network namespace without interfaces where the kernel allows one, a minimal environment, and a
+deadline enforced from here with SIGKILL. Run as an ordinary user, the code runs as that user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from grader.errors import InfrastructureError
+from grader.sandboxes import Job, SandboxOutcome
+from grader.sandboxes.workspace import (
+    REQUEST_NAME,
+    RUNNER,
+    parse_result,
+    run_deadline,
+    write_workspace,
+)
+
+FIRST_UID = 62000  # the sandbox users: uids no account on the machine is expected to have
+UID_SLOTS = 1000
+CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+RUNNER_FILE_LIMIT = 64 << 20
+STDERR_KEPT = 8192
+
+
+def minimal_environment(home: str) -> dict[str, str]:
+    """Nothing of the grader's environment (credentials included) reaches candidate code."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _unshare_network() -> None:
+    if _libc().unshare(CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+
+
+@cache
+def network_isolation_available() -> bool:
+    """Whether this process may give a child a network namespace of its own (root, usually)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            _unshare_network()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+@contextlib.contextmanager
+def _sandbox_uid() -> Iterator[int]:
+    """Reserve a uid no other grading uses at the same time (a lock per uid in a root-only folder)."""
+    locks = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    info = locks.lstat()
+    if info.st_uid != 0 or not locks.is_dir() or locks.is_symlink() or info.st_mode & 0o077:
+        raise InfrastructureError(f"{locks} must be a folder only root can use")
+    for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+        fd = os.open(locks / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            kill_user_processes(uid)  # whatever a crashed grading may have left
+            yield uid
+        finally:
+            kill_user_processes(uid)
+            os.close(fd)
+        return
+    raise InfrastructureError("no free sandbox user: too many gradings at once")
+
+
+def _user_processes(uid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def kill_user_processes(uid: int) -> None:
+    """SIGKILL every process of `uid`, daemons that left the runner's session included."""
+    for _ in range(20):
+        if not _user_processes(uid):
+            return
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)  # as that user: every process of it but this one
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+
+def _preexec(uid: int | None, isolate_network: bool) -> Callable[[], None]:
+    def enter() -> None:  # runs in the child between fork and exec
+        for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, RUNNER_FILE_LIMIT)):
+            resource.setrlimit(which, (value, value))
+        if isolate_network:
+            _unshare_network()
+        if uid is not None:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runner dies with the grader
+
+    return enter
+
+
+class LocalSandbox:
+    """Runs the runner as a child process of the grader, with the walls described above."""
+
+    name = "local"
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self.python = python
+
+    @property
+    def as_root(self) -> bool:
+        return os.geteuid() == 0
+
+    def warnings(self) -> list[str]:
+        found = ["local sandbox: a fallback, not a security boundary (the Docker sandbox is)"]
+        if not self.as_root:
+            found.append("local sandbox: not run as root, so candidate code runs as your own user")
+        if not network_isolation_available():
+            found.append("local sandbox: no network namespace here, so candidate code has network")
+        return found
+
+    def run(self, jobs: list[Job]) -> SandboxOutcome:
+        with contextlib.ExitStack() as stack:
+            uid = stack.enter_context(_sandbox_uid()) if self.as_root else None
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-local-")))
+            root.chmod(0o755)
+            write_workspace(jobs, root, PurePosixPath(root), dedicated_user=uid is not None)
+            if uid is not None:
+                for job in jobs:
+                    os.chown(root / job.id / "scratch", uid, uid)
+            return self._run_runner(root, jobs, uid)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_runner(self, root: Path, jobs: list[Job], uid: int | None) -> SandboxOutcome:
+        out_path, err_path = root / "runner.out", root / "runner.err"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            for path in (out_path, err_path):
+                path.chmod(0o600)
+            try:
+                process = subprocess.Popen(
+                    [self.python, "-I", "-B", str(RUNNER), str(root / REQUEST_NAME)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    cwd=root,
+                    env=minimal_environment(str(root)),
+                    start_new_session=True,
+                    preexec_fn=_preexec(uid, network_isolation_available()),
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise InfrastructureError(f"local sandbox: cannot start the runner: {exc}") from exc
+            timed_out = False
+            try:
+                process.wait(timeout=run_deadline(jobs))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                if uid is not None:
+                    kill_user_processes(uid)
+                process.wait()
+        stderr = err_path.read_bytes()[-STDERR_KEPT:].decode("utf-8", "replace")
+        if timed_out:
+            return SandboxOutcome(
+                None, "the whole run exceeded its deadline", timed_out=True, stderr=stderr
+            )
+        if process.returncode != 0:
+            problem = f"the runner exited with code {process.returncode}"
+            if "Permission denied" in stderr:
+                problem += f" (can the sandbox user read {self.python} and {RUNNER}?)"
+            return SandboxOutcome(None, problem, stderr=stderr)
+        with out_path.open("rb") as out:
+            return parse_result(out.read(), stderr)

@@ -1,0 +1,81 @@
+"""The workspace every sandbox hands the runner: one folder per exercise, and the request.
+
+<root>/request.json
+<root>/<id>/tests/      the hidden suite (read-only for the code under test)
+<root>/<id>/solution/   the candidate's files (read-only)
+<root>/<id>/scratch/    the working directory, the only writable place
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from pydantic import ValidationError
+
+from grader.protocol import RESULT_LIMIT, ExerciseSpec, RunRequest, RunResult
+from grader.sandboxes import Job, SandboxOutcome
+
+RUNNER_DIR = Path(__file__).resolve().parent.parent.parent / "sandbox"
+RUNNER = RUNNER_DIR / "runner.py"
+REQUEST_NAME = "request.json"
+# Slack for the runner's own start (imports) and the forks, on top of the suites' wall limits.
+STARTUP_SLACK_S = 30.0
+
+
+def write_workspace(
+    jobs: Iterable[Job], root: Path, inside: PurePosixPath, *, dedicated_user: bool
+) -> RunRequest:
+    """Lay out `root` for the runner; paths in the request are as the sandbox sees `root` (`inside`)."""
+    specs = []
+    for job in jobs:
+        folder = root / job.id
+        shutil.copytree(
+            job.tests_dir, folder / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        for name, content in job.files.items():
+            target = folder / "solution" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        (folder / "scratch").mkdir()
+        base = inside / job.id
+        specs.append(
+            ExerciseSpec(
+                id=job.id,
+                tests_dir=str(base / "tests"),
+                solution_dir=str(base / "solution"),
+                scratch_dir=str(base / "scratch"),
+                test_timeout_s=job.limits.test_timeout_s,
+                wall_timeout_s=job.limits.wall_timeout_s,
+                memory_mb=job.limits.memory_mb,
+                dedicated_user=dedicated_user,
+            )
+        )
+    request = RunRequest(exercises=specs)
+    (root / REQUEST_NAME).write_text(request.model_dump_json(), encoding="utf-8")
+    return request
+
+
+def run_deadline(jobs: Iterable[Job]) -> float:
+    """How long the whole run may take before the host kills it."""
+    return STARTUP_SLACK_S + sum(job.limits.wall_timeout_s + 5.0 for job in jobs)
+
+
+def parse_result(raw: bytes, stderr: str = "") -> SandboxOutcome:
+    """Believe the runner's output only if it is one complete, valid document (fail-closed)."""
+    if len(raw) > RESULT_LIMIT:
+        return SandboxOutcome(None, "the runner's result is larger than the limit", stderr=stderr)
+    if not raw.strip():
+        return SandboxOutcome(None, "the runner ended without a result", stderr=stderr)
+    try:
+        return SandboxOutcome(RunResult.model_validate(json.loads(raw)), stderr=stderr)
+    except (ValueError, ValidationError) as exc:
+        return SandboxOutcome(
+            None, f"the runner's result is malformed ({_first_line(exc)})", stderr=stderr
+        )
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

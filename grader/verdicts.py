@@ -1,0 +1,142 @@
+"""From what the runner observed to a verdict: fail-closed, so only complete evidence passes.
+
+A suite counts as completed only if the runner saw the test process announce its collected tests,
+report each of them exactly once, and finish. Anything less — the process exited early
+(``sys.exit(0)``, ``os._exit(0)``), died, flooded or garbled its result stream — is an error,
+never a pass.
+"""
+
+from __future__ import annotations
+
+from grader.catalog import Exercise
+from grader.protocol import ExerciseRun
+from grader.report import ExerciseResult, Metrics, Status, TestResult
+from grader.sandboxes import SandboxOutcome
+from grader.scoring import exercise_score
+
+OUTPUT_KEPT = 4000
+
+
+def result(
+    exercise: Exercise,
+    status: Status,
+    message: str = "",
+    tests: list[TestResult] | None = None,
+    metrics: Metrics | None = None,
+    output: str = "",
+) -> ExerciseResult:
+    tests = tests or []
+    earns = status in {Status.PASSED, Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
+    return ExerciseResult(
+        id=exercise.id,
+        title=exercise.manifest.title,
+        section=exercise.section,
+        status=status,
+        score=exercise_score(exercise.manifest.points, tests) if earns else 0.0,
+        max_score=exercise.manifest.points,
+        message=message,
+        tests=tests,
+        metrics=metrics,
+        output=output,
+    )
+
+
+def tally(
+    exercise: Exercise,
+    tests: list[TestResult],
+    metrics: Metrics | None = None,
+    output: str = "",
+    noun: str = "tests",
+) -> ExerciseResult:
+    """The verdict of a completed run: passed, partial or failed by how many tests passed."""
+    passed = sum(test.outcome == "passed" for test in tests)
+    if passed == len(tests):
+        status, message = Status.PASSED, f"all {passed} {noun} passed"
+    elif passed:
+        status, message = Status.PARTIAL, f"{passed} of {len(tests)} {noun} passed"
+    else:
+        status, message = Status.FAILED, f"none of {len(tests)} {noun} passed"
+    return result(exercise, status, message, tests, metrics, output)
+
+
+def from_outcome(exercise: Exercise, outcome: SandboxOutcome) -> ExerciseResult:
+    run = None
+    if outcome.result is not None:
+        run = next((r for r in outcome.result.exercises if r.id == exercise.id), None)
+    if run is not None:
+        return from_run(exercise, run)
+    if outcome.timed_out:
+        return result(exercise, Status.TIMEOUT, "the whole run exceeded its deadline")
+    problem = outcome.problem or "the sandbox returned no result for this exercise"
+    return result(exercise, Status.ERROR, f"no result: {problem}", output=_tail(outcome.stderr))
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= OUTPUT_KEPT else "…" + text[-OUTPUT_KEPT:]
+
+
+def _died(run: ExerciseRun) -> str:
+    if run.signal is not None:
+        return f"killed by signal {run.signal}"
+    return f"exit code {run.exit_code}"
+
+
+def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
+    limits = exercise.manifest.limits
+    metrics = Metrics(**run.metrics.model_dump())
+    output = _tail((run.stderr + "\n" + run.stdout).strip())
+    weights = {test.nodeid: test.weight for test in run.collected or []}
+    tests = [
+        TestResult(
+            name=test.nodeid,
+            outcome=test.outcome,
+            duration_s=round(test.duration_s, 4),
+            message=test.message,
+            weight=weights.get(test.nodeid, 1.0),
+        )
+        for test in run.tests
+    ]
+
+    def error(message: str) -> ExerciseResult:
+        return result(exercise, Status.ERROR, message, tests, metrics, output)
+
+    if run.outcome == "flooded":
+        return error("the test process flooded its result stream")
+    if run.malformed_events:
+        return error("the test process garbled its result stream")
+    if run.outcome == "timeout":
+        reported = {test.name for test in tests}
+        if run.timed_out_test:
+            tests.append(
+                TestResult(
+                    name=run.timed_out_test,
+                    outcome="failed",
+                    duration_s=limits.test_timeout_s,
+                    message=f"timed out after {limits.test_timeout_s:g} s",
+                    weight=weights.get(run.timed_out_test, 1.0),
+                )
+            )
+            reported.add(run.timed_out_test)
+        tests += [
+            TestResult(
+                name=nodeid, outcome="error", message="not run: the suite timed out", weight=w
+            )
+            for nodeid, w in weights.items()
+            if nodeid not in reported
+        ]
+        what = (
+            f"test {run.timed_out_test} exceeded {limits.test_timeout_s:g} s"
+            if run.timed_out_test
+            else f"the suite exceeded {limits.wall_timeout_s:g} s"
+        )
+        return result(exercise, Status.TIMEOUT, what, tests, metrics, output)
+    if run.collect_errors:
+        first = run.collect_errors[0]
+        return error(f"the tests could not be collected: {first.message}")
+    if run.collected is None or not run.finished:
+        return error(f"the test process ended before the suite completed ({_died(run)})")
+    if not weights:
+        return error("the hidden suite collected no tests")
+    if sorted(test.name for test in tests) != sorted(weights):
+        return error("the reported tests do not match the collected tests")
+    return tally(exercise, tests, metrics, output)

@@ -1,0 +1,364 @@
+"""Run the hidden suites of one submission: one forked, limited test process per exercise.
+
+Usage: ``python -I -B runner.py REQUEST.json`` prints one JSON document on stdout.
+
+The runner is the same in every sandbox. It imports pytest, hypothesis and the heavy libraries
+the suites share once, then forks a fresh child per exercise (the zygote pattern): each exercise
+gets its own process tree and limits at the cost of a fork, not of a new interpreter.
+
+Everything that judges the child lives here, outside it: the per-test and per-exercise deadlines
+(enforced with SIGKILL of the child's whole session), the caps on what it may print, and the rule
+that a child whose event stream ends without ``finish`` did not complete. The runner reports
+facts; the grader turns them into verdicts. Only the standard library and pytest are needed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import resource
+import selectors
+import signal
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+PROTOCOL = 1
+STREAM_LIMIT = 1 << 20  # bytes of stdout / stderr kept per exercise
+EVENT_LIMIT = 16 << 20  # bytes of events accepted per exercise before the child is killed
+EVENT_FD = 3  # where the child's plugin writes its events
+FILE_SIZE_LIMIT = 64 << 20
+OPEN_FILES_LIMIT = 256
+PROCESS_LIMIT = 256
+POLL_S = 0.05
+# The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
+TRUSTED_INI = Path(__file__).resolve().parent / "pytest.ini"
+
+# Imported once before forking, so that every exercise's process starts with them loaded.
+PRELOAD = (
+    "pytest",
+    "hypothesis",
+    "hypothesis.stateful",
+    "hypothesis.strategies",
+    "pydantic",
+    "fastapi",
+    "fastapi.testclient",
+    "fastapi.security",
+    "httpx",
+    "jwt",
+    "multipart",
+    "memory_profiler",
+    "asyncio",
+    "sqlite3",
+    "concurrent.futures",
+    "multiprocessing",
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import plugin  # noqa: E402  (the runner's own folder is on sys.path only now)
+
+
+def preload() -> None:
+    with (
+        warnings.catch_warnings()
+    ):  # deprecation chatter of libraries is not the candidate's output
+        warnings.simplefilter("ignore")
+        for name in PRELOAD:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+
+
+def configure_hypothesis() -> None:
+    """Same submission, same verdict: no randomness, no example database, no timing deadline."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "grading",
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.load_profile("grading")
+
+
+class Capture:
+    """Keeps the first `limit` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        self.data += chunk[:room]
+        self.dropped += max(0, len(chunk) - room)
+
+    def text(self) -> str:
+        note = f"\n… [{self.dropped} bytes of output cut]" if self.dropped else ""
+        return self.data.decode("utf-8", "replace") + note
+
+
+def child_main(spec: dict[str, Any], event_w: int, out_w: int, err_w: int) -> None:
+    """In the forked child: isolate, limit, run pytest. Never returns."""
+    code = 70
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.dup2(event_w, EVENT_FD)
+        os.closerange(EVENT_FD + 1, 1 << 16)
+        limit_resources(spec)
+        scratch = spec["scratch_dir"]
+        os.chdir(scratch)
+        os.environ.update(HOME=scratch, TMPDIR=scratch)
+        sys.path.insert(0, spec["solution_dir"])
+        args = [
+            spec["tests_dir"],
+            "-c",
+            str(TRUSTED_INI),
+            "--rootdir",
+            spec["tests_dir"],
+            "--noconftest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:stepwise",
+            "-p",
+            "no:pastebin",
+            "-q",
+            "--tb=short",
+            "-o",
+            "console_output_style=classic",
+        ]
+        import pytest
+
+        pytest.main(args, plugins=[plugin.EventPlugin(EVENT_FD)])
+        code = 0
+    except BaseException:  # the child must never fall back into the runner's code
+        code = 71
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def limit_resources(spec: dict[str, Any]) -> None:
+    memory = int(spec["memory_mb"]) << 20
+    cpu = int(spec["wall_timeout_s"]) + 1
+    limits = {
+        resource.RLIMIT_AS: memory,
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_CPU: cpu,
+        resource.RLIMIT_FSIZE: FILE_SIZE_LIMIT,
+        resource.RLIMIT_NOFILE: OPEN_FILES_LIMIT,
+    }
+    if spec.get("dedicated_user"):  # RLIMIT_NPROC counts every process of the user
+        limits[resource.RLIMIT_NPROC] = PROCESS_LIMIT
+    for which, value in limits.items():
+        resource.setrlimit(which, (value, value))
+
+
+class ExerciseRun:
+    """The runner's side of one exercise: reads the child's streams and enforces its deadlines."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.stdout = Capture(STREAM_LIMIT)
+        self.stderr = Capture(STREAM_LIMIT)
+        self.event_bytes = 0
+        self.pending = b""
+        self.collected: list[dict[str, Any]] | None = None
+        self.collect_errors: list[dict[str, Any]] = []
+        self.tests: list[dict[str, Any]] = []
+        self.finished: int | None = None
+        self.current: tuple[str, float] | None = None
+        self.malformed = 0
+        self.outcome = "completed"
+        self.timed_out_test: str | None = None
+
+    def on_event_bytes(self, chunk: bytes) -> None:
+        self.event_bytes += len(chunk)
+        if self.event_bytes > EVENT_LIMIT:
+            self.outcome = "flooded"
+            return
+        *lines, self.pending = (self.pending + chunk).split(b"\n")
+        for line in lines:
+            try:
+                event = json.loads(line)
+                self.on_event(event)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                self.malformed += 1
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "collected":
+            self.collected = list(event["tests"])
+        elif kind == "collect_error":
+            self.collect_errors.append({"nodeid": event["nodeid"], "message": event["message"]})
+        elif kind == "start":
+            self.current = (str(event["nodeid"]), time.monotonic())
+        elif kind == "test":
+            self.current = None
+            self.tests.append(
+                {
+                    "nodeid": str(event["nodeid"]),
+                    "outcome": str(event["outcome"]),
+                    "duration_s": float(event["duration_s"]),
+                    "message": str(event["message"]),
+                }
+            )
+        elif kind == "finish":
+            self.finished = int(event["exitstatus"])
+        else:
+            self.malformed += 1
+
+    def overdue(self, started: float) -> bool:
+        now = time.monotonic()
+        if now - started > float(self.spec["wall_timeout_s"]):
+            self.outcome = "timeout"
+            self.timed_out_test = self.current[0] if self.current else None
+            return True
+        if self.current and now - self.current[1] > float(self.spec["test_timeout_s"]):
+            self.outcome = "timeout"
+            self.timed_out_test = self.current[0]
+            return True
+        return False
+
+    def execute(self) -> dict[str, Any]:
+        event_r, event_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        sys.stdout.flush()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (event_r, out_r, err_r):
+                os.close(fd)
+            child_main(self.spec, event_w, out_w, err_w)
+        for fd in (event_w, out_w, err_w):
+            os.close(fd)
+        status, usage = self.supervise(
+            pid, started, {event_r: self, out_r: self.stdout, err_r: self.stderr}
+        )
+        wall = time.monotonic() - started
+        return self.result(status, usage, wall)
+
+    def supervise(
+        self, pid: int, started: float, sinks: dict[int, Any]
+    ) -> tuple[int, resource.struct_rusage]:
+        selector = selectors.DefaultSelector()
+        for fd in sinks:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        waited: tuple[int, int, resource.struct_rusage] | None = None
+        try:
+            while waited is None:
+                for key, _ in selector.select(POLL_S):
+                    self.drain(int(key.fd), sinks, selector)
+                if self.outcome == "flooded" or self.overdue(started):
+                    kill_session(pid)
+                reaped = os.wait4(pid, os.WNOHANG)
+                if reaped[0] == pid:
+                    waited = reaped
+            # The child is gone: end whatever it left in its session, then read what is buffered.
+            kill_session(pid)
+            if self.spec.get("dedicated_user"):
+                kill_strays()
+            for key, _ in selector.select(0):
+                self.drain(int(key.fd), sinks, selector)
+        finally:
+            for fd in list(selector.get_map()):
+                selector.unregister(fd)
+                os.close(fd)
+            selector.close()
+        return waited[1], waited[2]
+
+    def drain(self, fd: int, sinks: dict[int, Any], selector: selectors.BaseSelector) -> None:
+        for _ in range(64):  # bounded, so a flooding child cannot starve the deadline checks
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                selector.unregister(fd)
+                os.close(fd)
+                return
+            sink = sinks[fd]
+            if sink is self:
+                self.on_event_bytes(chunk)
+            else:
+                sink.feed(chunk)
+
+    def result(self, status: int, usage: resource.struct_rusage, wall: float) -> dict[str, Any]:
+        return {
+            "id": self.spec["id"],
+            "outcome": self.outcome,
+            "timed_out_test": self.timed_out_test,
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "finished": self.finished is not None,
+            "exitstatus": self.finished,
+            "collected": self.collected,
+            "collect_errors": self.collect_errors,
+            "tests": self.tests,
+            "malformed_events": self.malformed,
+            "stdout": self.stdout.text(),
+            "stderr": self.stderr.text(),
+            "metrics": {
+                "wall_s": round(wall, 4),
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+                "peak_rss_mb": round(usage.ru_maxrss / 1024, 2),
+            },
+        }
+
+
+def kill_session(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            target()
+
+
+def kill_strays() -> None:
+    """Kill every other process of this user: daemons that left the child's session.
+
+    Only where the sandbox gives the runner a user of its own; kill(-1) spares the caller.
+    """
+    if os.getuid() == 0:  # as root, kill(-1) would take the whole machine down
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(-1, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: runner.py REQUEST.json", file=sys.stderr)
+        return 2
+    request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    if request.get("protocol") != PROTOCOL:
+        print(f"runner speaks protocol {PROTOCOL}, not {request.get('protocol')}", file=sys.stderr)
+        return 2
+    preload()
+    configure_hypothesis()
+    results = [ExerciseRun(spec).execute() for spec in request["exercises"]]
+    document = json.dumps({"protocol": PROTOCOL, "exercises": results}).encode()
+    out = os.fdopen(os.dup(1), "wb")
+    out.write(document)
+    out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
