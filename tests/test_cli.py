@@ -1,0 +1,249 @@
+"""End to end: the real `grade` and `grader` commands, on the small fixture catalog."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "exercises"
+ADD = "def add(a, b):\n    return a + b\n"
+GREET = 'def greet(name):\n    return f"Hello, {name}!"\n'
+
+
+def run(command: str, *args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / command), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "GRADER_EXERCISES": str(FIXTURES), "COLUMNS": "160"},
+    )
+
+
+def submission(root: Path, **solutions: str) -> Path:
+    for exercise, source in solutions.items():
+        (root / exercise).mkdir(parents=True)
+        (root / exercise / "solution.py").write_text(source)
+    return root
+
+
+def grade_json(
+    path: Path, *options: object
+) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    done = run("grade", path, "--sandbox", "local", "--format", "json", *options)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout), done
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {exercise["id"]: exercise["status"] for exercise in report["exercises"]}
+
+
+def test_a_correct_submission_scores_full_marks_with_the_documented_fields(tmp_path: Path) -> None:
+    report, done = grade_json(submission(tmp_path / "sub", adder=ADD, greeter=GREET))
+    assert done.returncode == 0
+    assert statuses(report) == {"adder": "passed", "greeter": "passed"}
+    assert report["schema_version"] == 1 and report["sandbox"] == "local"
+    assert (report["score"], report["max_score"], report["percent"]) == (15, 15, 100)
+    assert [s["section"] for s in report["sections"]] == ["core_python", "fastapi"]
+    adder = report["exercises"][0]
+    assert set(adder) >= {"id", "status", "score", "max_score", "message", "tests", "metrics"}
+    assert set(adder["metrics"]) == {"wall_s", "cpu_s", "peak_rss_mb"}
+    assert {t["outcome"] for t in adder["tests"]} == {"passed"}
+    assert set(adder["tests"][0]) >= {"name", "outcome", "duration_s", "message"}
+
+
+def test_a_wrong_solution_loses_points_and_names_the_failing_test(tmp_path: Path) -> None:
+    wrong = "def add(a, b):\n    return a + b + (1 if a > 100 else 0)\n"
+    report, _ = grade_json(submission(tmp_path / "sub", adder=wrong, greeter=GREET))
+    adder = report["exercises"][0]
+    assert adder["status"] == "partial" and 0 < adder["score"] < 10
+    failed = [t for t in adder["tests"] if t["outcome"] == "failed"]
+    assert failed and "assert" in failed[0]["message"]
+    # Sections are weighted 60/20 (core/fastapi), rescaled to the sections graded.
+    core = report["sections"][0]["percent"]
+    assert report["percent"] == pytest.approx((60 * core + 20 * 100) / 80, abs=0.01)
+
+
+def test_fail_under_exits_1_below_the_threshold_and_0_above(tmp_path: Path) -> None:
+    path = submission(tmp_path / "sub", adder=ADD)
+    assert grade_json(path, "--fail-under", "90")[1].returncode == 1
+    assert grade_json(path, "--fail-under", "50")[1].returncode == 0
+
+
+def test_an_exercise_the_submission_lacks_is_missing(tmp_path: Path) -> None:
+    report, _ = grade_json(submission(tmp_path / "sub", greeter=GREET))
+    assert statuses(report) == {"adder": "missing", "greeter": "passed"}
+    assert report["exercises"][0]["score"] == 0
+
+
+def test_a_syntax_error_is_an_error_with_its_line(tmp_path: Path) -> None:
+    report, _ = grade_json(submission(tmp_path / "sub", adder="def add(a, b):\n    return a +\n"))
+    adder = report["exercises"][0]
+    assert adder["status"] == "error" and "line 2" in adder["message"]
+
+
+def test_a_forbidden_import_is_rejected_naming_import_and_line(tmp_path: Path) -> None:
+    source = (
+        '"""Adds."""\nfrom operator import add as _add\n\ndef add(a, b):\n    return _add(a, b)\n'
+    )
+    report, _ = grade_json(submission(tmp_path / "sub", adder=source))
+    adder = report["exercises"][0]
+    assert adder["status"] == "rejected" and adder["score"] == 0
+    assert "'operator'" in adder["message"] and "line 2" in adder["message"]
+
+
+def test_an_infinite_loop_times_out_without_affecting_the_other_exercise(tmp_path: Path) -> None:
+    loop = "def add(a, b):\n    while True:\n        pass\n"
+    report, _ = grade_json(submission(tmp_path / "sub", adder=loop, greeter=GREET))
+    assert statuses(report) == {"adder": "timeout", "greeter": "passed"}
+    assert "exceeded 3 s" in report["exercises"][0]["message"]
+
+
+def test_sys_exit_at_import_is_never_graded_passed(tmp_path: Path) -> None:
+    report, _ = grade_json(submission(tmp_path / "sub", adder="import sys\nsys.exit(0)\n" + ADD))
+    adder = report["exercises"][0]
+    assert adder["status"] == "error" and adder["score"] == 0
+
+
+def test_os_exit_during_the_suite_is_never_graded_passed(tmp_path: Path) -> None:
+    sneaky = "import os\ndef greet(name):\n    os._exit(0)\n"
+    report, _ = grade_json(submission(tmp_path / "sub", greeter=sneaky))
+    greeter = report["exercises"][1]
+    assert greeter["status"] == "error" and "ended before the suite completed" in greeter["message"]
+
+
+def test_a_memory_hog_fails_its_exercise_only(tmp_path: Path) -> None:
+    hog = "def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(64 << 20))\n"
+    report, _ = grade_json(submission(tmp_path / "sub", adder=hog, greeter=GREET))
+    assert statuses(report) == {"adder": "failed", "greeter": "passed"}
+    assert "MemoryError" in report["exercises"][0]["tests"][0]["message"]
+
+
+def test_planted_configuration_files_are_ignored_and_listed(tmp_path: Path) -> None:
+    path = submission(tmp_path / "sub", adder="def add(a, b):\n    return 0\n")
+    # A conftest that would turn every failure into a pass, were it ever loaded.
+    (path / "adder" / "conftest.py").write_text(
+        "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n"
+    )
+    (path / "adder" / "pytest.ini").write_text("[pytest]\naddopts = -p no:python\n")
+    (path / "sitecustomize.py").write_text("raise SystemExit\n")
+    report, _ = grade_json(path)
+    assert report["exercises"][0]["status"] == "failed"
+    assert report["ignored_files"] == ["adder/conftest.py", "adder/pytest.ini", "sitecustomize.py"]
+
+
+def test_archives_are_graded_like_folders(tmp_path: Path) -> None:
+    archive = tmp_path / "candidate.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("candidate/adder/solution.py", ADD)
+        zf.writestr("candidate/greeter/solution.py", GREET)
+    report, _ = grade_json(archive)
+    assert statuses(report) == {"adder": "passed", "greeter": "passed"}
+
+
+def test_an_archive_with_traversal_members_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    name = f"escaped-{uuid.uuid4().hex}.py"
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        data = ADD.encode()
+        for member in ("adder/solution.py", f"../{name}", f"../../{name}"):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    done = run("grade", archive, "--sandbox", "local")
+    assert done.returncode == 2
+    assert "outside" in done.stderr and "Traceback" not in done.stderr
+    assert not list(Path(tempfile.gettempdir()).glob(name)) and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/nonexistent/submission"], "no such file or folder"),
+        (["{tmp}", "-e", "nope"], "unknown exercise 'nope'"),
+        (["{tmp}", "--exercises-dir", "/nonexistent"], "no such exercises folder"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    done = run("grade", *[arg.format(tmp=tmp_path) for arg in args])
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_terminal_report_shows_failures_sections_and_metrics(tmp_path: Path) -> None:
+    wrong = "def add(a, b):\n    return a - b\n"
+    done = run(
+        "grade", submission(tmp_path / "sub", adder=wrong, greeter=GREET), "--sandbox", "local"
+    )
+    assert done.returncode == 0, done.stderr
+    for expected in (
+        "adder",
+        "failed",
+        "test_small",
+        "assert",
+        "Core Python",
+        "Overall",
+        "Peak MiB",
+    ):
+        assert expected in done.stdout
+
+
+def test_json_can_be_written_to_a_file_that_matches_the_exported_schema(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    done = run(
+        "grade",
+        submission(tmp_path / "sub", adder=ADD),
+        "--sandbox",
+        "local",
+        "--format",
+        "json",
+        "-o",
+        out,
+    )
+    assert done.returncode == 0 and done.stdout == ""
+    report = json.loads(out.read_text())
+    schema = json.loads(run("grader", "schema").stdout)
+    assert set(schema["required"]) <= set(report)
+    assert set(schema["properties"]) == set(report)
+
+
+def test_validate_passes_on_a_sound_catalog_and_names_a_mutant_that_survives(
+    tmp_path: Path,
+) -> None:
+    assert run("grader", "validate", "--sandbox", "local").returncode == 0
+    catalog = tmp_path / "catalog"
+    shutil.copytree(FIXTURES, catalog)
+    shutil.copy(
+        catalog / "adder" / "reference" / "solution.py",
+        catalog / "adder" / "mutants" / "subtracts.py",
+    )
+    (catalog / "greeter" / "stub" / "solution.py").unlink()
+    done = run("grader", "validate", "--sandbox", "local", "--exercises-dir", catalog)
+    assert done.returncode == 1
+    assert (
+        "mutant subtracts" in done.stdout and "stub" in done.stdout and "solution.py" in done.stdout
+    )
+
+
+def test_exercises_lists_the_catalog() -> None:
+    done = run("grader", "exercises")
+    assert done.returncode == 0 and "adder" in done.stdout and "greeter" in done.stdout
