@@ -30,6 +30,7 @@ class ExerciseSpec(_Wire):
     wall_timeout_s: float
     memory_mb: int
     dedicated_user: bool = False
+    process_limit: int | None = None
 
 
 class RunRequest(_Wire):

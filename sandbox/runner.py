@@ -33,7 +33,6 @@ EVENT_LIMIT = 16 << 20  # bytes of events accepted per exercise before the child
 EVENT_FD = 3  # where the child's plugin writes its events
 FILE_SIZE_LIMIT = 64 << 20
 OPEN_FILES_LIMIT = 256
-PROCESS_LIMIT = 256
 POLL_S = 0.05
 # The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
 TRUSTED_INI = Path(__file__).resolve().parent / "pytest.ini"
@@ -162,8 +161,8 @@ def limit_resources(spec: dict[str, Any]) -> None:
         resource.RLIMIT_FSIZE: FILE_SIZE_LIMIT,
         resource.RLIMIT_NOFILE: OPEN_FILES_LIMIT,
     }
-    if spec.get("dedicated_user"):  # RLIMIT_NPROC counts every process of the user
-        limits[resource.RLIMIT_NPROC] = PROCESS_LIMIT
+    if spec.get("process_limit"):  # RLIMIT_NPROC counts every process of the user
+        limits[resource.RLIMIT_NPROC] = int(spec["process_limit"])
     for which, value in limits.items():
         resource.setrlimit(which, (value, value))
 
@@ -238,6 +237,7 @@ class ExerciseRun:
         event_r, event_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        os.makedirs(self.spec["scratch_dir"], exist_ok=True)
         sys.stdout.flush()
         started = time.monotonic()
         pid = os.fork()

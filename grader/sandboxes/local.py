@@ -26,6 +26,7 @@ from grader.sandboxes import Job, SandboxOutcome
 from grader.sandboxes.workspace import (
     REQUEST_NAME,
     RUNNER,
+    minimal_environment,
     parse_result,
     run_deadline,
     write_workspace,
@@ -36,19 +37,8 @@ UID_SLOTS = 1000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
 RUNNER_FILE_LIMIT = 64 << 20
+PROCESS_LIMIT = 256  # RLIMIT_NPROC of the test processes: counts every process of the sandbox user
 STDERR_KEPT = 8192
-
-
-def minimal_environment(home: str) -> dict[str, str]:
-    """Nothing of the grader's environment (credentials included) reaches candidate code."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": home,
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    }
 
 
 def _libc() -> ctypes.CDLL:
@@ -165,10 +155,18 @@ class LocalSandbox:
             uid = stack.enter_context(_sandbox_uid()) if self.as_root else None
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-local-")))
             root.chmod(0o755)
-            write_workspace(jobs, root, PurePosixPath(root), dedicated_user=uid is not None)
+            scratch = root / "scratch"
+            scratch.mkdir(mode=0o755)
+            write_workspace(
+                jobs,
+                root,
+                PurePosixPath(root),
+                scratch=PurePosixPath(scratch),
+                dedicated_user=uid is not None,
+                process_limit=PROCESS_LIMIT if uid is not None else None,
+            )
             if uid is not None:
-                for job in jobs:
-                    os.chown(root / job.id / "scratch", uid, uid)
+                os.chown(scratch, uid, uid)
             return self._run_runner(root, jobs, uid)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -25,10 +25,33 @@ REQUEST_NAME = "request.json"
 STARTUP_SLACK_S = 30.0
 
 
+def minimal_environment(home: str) -> dict[str, str]:
+    """Nothing of the grader's environment (credentials included) reaches candidate code."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
 def write_workspace(
-    jobs: Iterable[Job], root: Path, inside: PurePosixPath, *, dedicated_user: bool
+    jobs: Iterable[Job],
+    root: Path,
+    inside: PurePosixPath,
+    *,
+    scratch: PurePosixPath,
+    dedicated_user: bool,
+    process_limit: int | None = None,
 ) -> RunRequest:
-    """Lay out `root` for the runner; paths in the request are as the sandbox sees `root` (`inside`)."""
+    """Lay out `root` for the runner; paths in the request are as the sandbox sees `root` (`inside`).
+
+    `dedicated_user`: the runner's user runs nothing else, so it may kill every other process of
+    that user after each exercise. `process_limit`: RLIMIT_NPROC for the test processes, for
+    sandboxes whose user is not shared with other sandboxes.
+    """
     specs = []
     for job in jobs:
         folder = root / job.id
@@ -39,18 +62,18 @@ def write_workspace(
             target = folder / "solution" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        (folder / "scratch").mkdir()
         base = inside / job.id
         specs.append(
             ExerciseSpec(
                 id=job.id,
                 tests_dir=str(base / "tests"),
                 solution_dir=str(base / "solution"),
-                scratch_dir=str(base / "scratch"),
+                scratch_dir=str(scratch / job.id),
                 test_timeout_s=job.limits.test_timeout_s,
                 wall_timeout_s=job.limits.wall_timeout_s,
                 memory_mb=job.limits.memory_mb,
                 dedicated_user=dedicated_user,
+                process_limit=process_limit,
             )
         )
     request = RunRequest(exercises=specs)

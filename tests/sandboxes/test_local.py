@@ -110,7 +110,7 @@ def test_candidate_code_runs_as_an_unprivileged_user_that_cannot_touch_the_grade
                 os.kill(solution.GRADER_PID, 0)
         def test_cannot_write_its_own_solution_or_tests():
             with pytest.raises(PermissionError):
-                open("../solution/solution.py", "a")
+                open(solution.__file__, "a")
             with pytest.raises(PermissionError):
                 open(os.path.join(os.path.dirname(__file__), "test_it.py"), "a")
         def test_cannot_write_outside_scratch():

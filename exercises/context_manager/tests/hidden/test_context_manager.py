@@ -1,0 +1,449 @@
+"""Hidden suite for the context_manager exercise: Timer, TemporaryEnv, Suppress."""
+
+from __future__ import annotations
+
+import os
+import string
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from solution import Suppress, TemporaryEnv, Timer
+
+# --------------------------------------------------------------------------- helpers
+
+PREFIX = "CTXMGR_HIDDEN_"
+NAMES = [f"{PREFIX}{letter}" for letter in "ABCDE"]
+
+
+@pytest.fixture(autouse=True)
+def clean_env() -> Iterator[None]:
+    """Remove the test variables before and after every test, whatever the solution did."""
+    for name in [n for n in os.environ if n.startswith(PREFIX)]:
+        del os.environ[name]
+    yield
+    for name in [n for n in os.environ if n.startswith(PREFIX)]:
+        del os.environ[name]
+
+
+def busy_wait(seconds: float) -> None:
+    """Spin until perf_counter has advanced by at least ``seconds`` (not a timing assertion:
+    it only guarantees the block takes a measurable, non-zero time)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        pass
+
+
+def env_snapshot() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name.startswith(PREFIX)}
+
+
+class Boom(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- Timer
+
+
+def test_timer_enter_returns_the_timer_itself() -> None:
+    timer = Timer()
+    with timer as bound:
+        assert bound is timer
+
+
+def test_timer_elapsed_is_none_before_use_and_inside_the_block() -> None:
+    timer = Timer()
+    assert timer.elapsed is None
+    with timer as t:
+        assert t.elapsed is None
+
+
+def test_timer_elapsed_is_bounded_by_perf_counter_readings_around_and_inside_the_block() -> None:
+    before = time.perf_counter()
+    with Timer() as t:
+        inner_start = time.perf_counter()
+        busy_wait(0.002)
+        inner_end = time.perf_counter()
+    after = time.perf_counter()
+    assert isinstance(t.elapsed, float)
+    assert inner_end - inner_start <= t.elapsed <= after - before
+
+
+def test_timer_records_elapsed_when_block_raises_and_exception_propagates() -> None:
+    error = Boom("inside timer")
+    before = time.perf_counter()
+    with pytest.raises(Boom) as excinfo, Timer() as t:
+        inner_start = time.perf_counter()
+        busy_wait(0.002)
+        inner_end = time.perf_counter()
+        raise error
+    after = time.perf_counter()
+    assert excinfo.value is error
+    assert t.elapsed is not None
+    assert inner_end - inner_start <= t.elapsed <= after - before
+
+
+def test_timer_does_not_suppress_base_exceptions_either() -> None:
+    class Stop(BaseException):
+        pass
+
+    with pytest.raises(Stop), Timer():
+        raise Stop
+
+
+def test_timer_reentry_resets_elapsed_to_none_inside_the_block() -> None:
+    timer = Timer()
+    with timer:
+        pass
+    assert timer.elapsed is not None
+    with timer:
+        assert timer.elapsed is None
+    assert timer.elapsed is not None
+
+
+def test_timer_reentry_restarts_the_measurement_from_the_new_entry() -> None:
+    timer = Timer()
+    with timer:
+        busy_wait(0.005)
+    first = timer.elapsed
+    assert first is not None and first >= 0.005
+    busy_wait(0.005)  # time between the blocks must not be counted
+    before = time.perf_counter()
+    with timer:
+        pass
+    after = time.perf_counter()
+    assert timer.elapsed is not None
+    assert 0 <= timer.elapsed <= after - before
+
+
+def test_separate_timers_measure_independently() -> None:
+    outer_before = time.perf_counter()
+    with Timer() as outer:
+        outer_first = time.perf_counter()
+        busy_wait(0.003)
+        inner_before = time.perf_counter()
+        with Timer() as inner:
+            pass
+        inner_after = time.perf_counter()
+        assert outer.elapsed is None
+    outer_after = time.perf_counter()
+    assert inner.elapsed is not None and outer.elapsed is not None
+    assert 0 <= inner.elapsed <= inner_after - inner_before
+    assert inner_after - outer_first <= outer.elapsed <= outer_after - outer_before
+
+
+# --------------------------------------------------------------------------- TemporaryEnv
+
+
+def test_env_sets_a_new_variable_and_removes_it_afterwards() -> None:
+    name = NAMES[0]
+    with TemporaryEnv(**{name: "on"}):
+        assert os.environ[name] == "on"
+        assert os.getenv(name) == "on"
+    assert name not in os.environ
+
+
+def test_env_overrides_an_existing_variable_and_restores_its_old_value() -> None:
+    name = NAMES[0]
+    os.environ[name] = "original"
+    with TemporaryEnv(**{name: "override"}):
+        assert os.environ[name] == "override"
+    assert os.environ[name] == "original"
+
+
+def test_env_none_removes_an_existing_variable_and_restores_it_afterwards() -> None:
+    name = NAMES[0]
+    os.environ[name] = "keep me"
+    with TemporaryEnv(**{name: None}):
+        assert name not in os.environ
+    assert os.environ[name] == "keep me"
+
+
+def test_env_none_for_a_variable_that_does_not_exist_is_fine_and_stays_absent() -> None:
+    name = NAMES[0]
+    with TemporaryEnv(**{name: None}):
+        assert name not in os.environ
+    assert name not in os.environ
+
+
+def test_env_empty_string_is_a_value_not_a_removal() -> None:
+    existing, absent = NAMES[0], NAMES[1]
+    os.environ[existing] = "full"
+    with TemporaryEnv(**{existing: "", absent: ""}):
+        assert os.environ[existing] == ""
+        assert os.environ[absent] == ""
+    assert os.environ[existing] == "full"
+    assert absent not in os.environ
+
+
+def test_env_existing_empty_string_value_is_restored_not_removed() -> None:
+    name = NAMES[0]
+    os.environ[name] = ""
+    with TemporaryEnv(**{name: "x"}):
+        assert os.environ[name] == "x"
+    assert os.environ[name] == ""
+
+
+def test_env_several_variables_at_once() -> None:
+    a, b, c = NAMES[:3]
+    os.environ[a] = "a0"
+    os.environ[b] = "b0"
+    with TemporaryEnv(**{a: "a1", b: None, c: "c1"}):
+        assert env_snapshot() == {a: "a1", c: "c1"}
+    assert env_snapshot() == {a: "a0", b: "b0"}
+
+
+def test_env_restores_on_exception_and_exception_propagates() -> None:
+    a, b = NAMES[:2]
+    os.environ[a] = "a0"
+    error = Boom("inside env")
+    with pytest.raises(Boom) as excinfo, TemporaryEnv(**{a: None, b: "new"}):
+        raise error
+    assert excinfo.value is error
+    assert env_snapshot() == {a: "a0"}
+
+
+def test_env_restores_variables_the_block_itself_changed_or_deleted() -> None:
+    a, b, c = NAMES[:3]
+    os.environ[a] = "a0"
+    with TemporaryEnv(**{a: "a1", b: "b1", c: None}):
+        del os.environ[a]
+        os.environ[b] = "changed in block"
+        os.environ[c] = "created in block"
+    assert env_snapshot() == {a: "a0"}
+
+
+def test_env_leaves_unnamed_variables_alone() -> None:
+    named, other = NAMES[:2]
+    os.environ[other] = "untouched"
+    with TemporaryEnv(**{named: "x"}):
+        assert os.environ[other] == "untouched"
+    assert os.environ[other] == "untouched"
+
+
+def test_env_snapshot_is_taken_on_entry_not_at_construction() -> None:
+    name = NAMES[0]
+    manager = TemporaryEnv(**{name: "during"})
+    os.environ[name] = "set after construction"
+    with manager:
+        assert os.environ[name] == "during"
+    assert os.environ[name] == "set after construction"
+
+
+def test_env_nested_blocks_each_restore_what_they_found() -> None:
+    name = NAMES[0]
+    os.environ[name] = "outer0"
+    with TemporaryEnv(**{name: "outer1"}):
+        with TemporaryEnv(**{name: None}):
+            assert name not in os.environ
+        assert os.environ[name] == "outer1"
+        with TemporaryEnv(**{name: "inner"}):
+            assert os.environ[name] == "inner"
+        assert os.environ[name] == "outer1"
+    assert os.environ[name] == "outer0"
+
+
+values = st.one_of(
+    st.none(), st.text(alphabet=string.ascii_letters + string.digits + " -_", max_size=8)
+)
+
+
+@settings(max_examples=150)
+@given(
+    initial=st.fixed_dictionaries({}, optional={name: values for name in NAMES}),
+    overrides=st.fixed_dictionaries({}, optional={name: values for name in NAMES}),
+    in_block=st.fixed_dictionaries({}, optional={name: values for name in NAMES}),
+    raise_in_block=st.booleans(),
+)
+def test_env_property_inside_matches_overrides_and_exit_restores_everything(
+    initial: dict[str, str | None],
+    overrides: dict[str, str | None],
+    in_block: dict[str, str | None],
+    raise_in_block: bool,
+) -> None:
+    for name in NAMES:
+        os.environ.pop(name, None)
+    for name, value in initial.items():
+        if value is not None:
+            os.environ[name] = value
+    before = env_snapshot()
+
+    expected_inside = dict(before)
+    for name, value in overrides.items():
+        if value is None:
+            expected_inside.pop(name, None)
+        else:
+            expected_inside[name] = value
+
+    # Only variables named in the overrides are restored; in-block changes to others persist.
+    expected_after = dict(before)
+    for name, value in in_block.items():
+        if name in overrides:
+            continue
+        if value is None:
+            expected_after.pop(name, None)
+        else:
+            expected_after[name] = value
+
+    try:
+        with TemporaryEnv(**overrides):
+            assert env_snapshot() == expected_inside
+            for name, value in in_block.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            if raise_in_block:
+                raise Boom
+    except Boom:
+        assert raise_in_block
+    assert env_snapshot() == expected_after
+
+
+# --------------------------------------------------------------------------- Suppress
+
+
+def test_suppress_exception_is_none_before_any_block() -> None:
+    assert Suppress(KeyError).exception is None
+
+
+def test_suppress_suppresses_a_listed_type_and_records_the_same_object() -> None:
+    error = KeyError("k")
+    s = Suppress(KeyError)
+    with s:
+        raise error
+    assert s.exception is error
+
+
+def test_suppress_code_after_the_with_statement_runs() -> None:
+    reached = []
+    s = Suppress(ValueError)
+    with s:
+        raise ValueError
+    reached.append(True)
+    assert reached == [True]
+
+
+def test_suppress_suppresses_subclasses_of_a_listed_type() -> None:
+    s = Suppress(LookupError)
+    with s:
+        {}["missing"]
+    assert isinstance(s.exception, KeyError)
+
+
+def test_suppress_accepts_several_types() -> None:
+    for error in (KeyError("a"), ZeroDivisionError("b"), IndexError("c")):
+        s = Suppress(ZeroDivisionError, LookupError)
+        with s:
+            raise error
+        assert s.exception is error
+
+
+def test_suppress_lets_other_exceptions_propagate_and_records_none() -> None:
+    error = ValueError("not mine")
+    s = Suppress(KeyError, TypeError)
+    with pytest.raises(ValueError) as excinfo, s:
+        raise error
+    assert excinfo.value is error
+    assert s.exception is None
+
+
+def test_suppress_does_not_suppress_a_superclass_of_a_listed_type() -> None:
+    s = Suppress(KeyError)
+    with pytest.raises(LookupError), s:
+        raise LookupError
+    assert s.exception is None
+
+
+def test_suppress_with_no_types_suppresses_nothing() -> None:
+    s = Suppress()
+    with pytest.raises(Boom), s:
+        raise Boom
+    assert s.exception is None
+
+
+def test_suppress_can_suppress_base_exception_subclasses() -> None:
+    class Stop(BaseException):
+        pass
+
+    s = Suppress(Stop)
+    with s:
+        raise Stop
+    assert isinstance(s.exception, Stop)
+
+
+def test_suppress_block_without_exception_runs_and_leaves_exception_none() -> None:
+    s = Suppress(Exception)
+    ran = []
+    with s:
+        ran.append(1)
+    assert ran == [1]
+    assert s.exception is None
+
+
+def test_suppress_reuse_reports_only_the_latest_block() -> None:
+    s = Suppress(KeyError)
+    with s:
+        raise KeyError("first")
+    assert isinstance(s.exception, KeyError)
+    with s:
+        pass
+    assert s.exception is None
+    with s:
+        raise KeyError("second")
+    assert isinstance(s.exception, KeyError) and s.exception.args == ("second",)
+    with pytest.raises(ValueError), s:
+        raise ValueError
+    assert s.exception is None
+
+
+class Root(Exception):
+    pass
+
+
+class Left(Root):
+    pass
+
+
+class Right(Root):
+    pass
+
+
+class LeftLeaf(Left):
+    pass
+
+
+HIERARCHY: list[type[BaseException]] = [
+    Root,
+    Left,
+    Right,
+    LeftLeaf,
+    ValueError,
+    KeyError,
+    LookupError,
+]
+
+
+@settings(max_examples=150)
+@given(
+    listed=st.lists(st.sampled_from(HIERARCHY), max_size=4),
+    raised=st.sampled_from(HIERARCHY),
+)
+def test_suppress_property_suppressed_iff_instance_of_some_listed_type(
+    listed: list[type[BaseException]], raised: type[BaseException]
+) -> None:
+    error = raised()
+    expected = any(issubclass(raised, kind) for kind in listed)
+    s = Suppress(*listed)
+    try:
+        with s:
+            raise error
+    except BaseException as propagated:
+        assert not expected
+        assert propagated is error
+        assert s.exception is None
+    else:
+        assert expected
+        assert s.exception is error

@@ -1,0 +1,203 @@
+"""The Docker sandbox: the security boundary, and the default wherever an engine answers.
+
+One container per submission runs the same runner as the local sandbox. The container has no
+network, a read-only root, the workspace mounted read-only, a size-capped tmpfs for scratch, no
+capabilities, no new privileges, a non-root user, pids/memory/CPU limits, ulimits, an init
+process and a label. The host enforces the whole run's deadline and always removes the
+container, also when the grader is interrupted. Trouble on the engine's side is an
+InfrastructureError, never the candidate's `error` or `timeout`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import docker
+import requests
+from docker.models.containers import Container
+from docker.types import LogConfig, Ulimit
+
+from grader.errors import InfrastructureError
+from grader.protocol import RESULT_LIMIT
+from grader.sandboxes import Job, SandboxOutcome
+from grader.sandboxes.workspace import (
+    REQUEST_NAME,
+    minimal_environment,
+    parse_result,
+    run_deadline,
+    write_workspace,
+)
+
+LABEL = (
+    "grader.sandbox.run"  # on every container this sandbox makes; `grader sandbox prune` uses it
+)
+WORK = PurePosixPath("/work")  # the workspace, mounted read-only
+SCRATCH = PurePosixPath("/scratch")  # the only writable place: a size-capped tmpfs
+RUNNER_COMMAND = [
+    "/opt/venv/bin/python",
+    "-I",
+    "-B",
+    "/opt/grader/runner.py",
+    str(WORK / REQUEST_NAME),
+]
+IMAGE_PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
+SANDBOX_UID = 10001
+ENGINE_TIMEOUT_S = 60.0
+STDERR_KEPT = 8192
+
+_ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    """Limits of the whole container; each exercise has its own, tighter ones inside it."""
+
+    memory_mb: int = 2048
+    cpus: float = 1.0
+    pids: int = 256
+    scratch_mb: int = 256
+    open_files: int = 256
+    file_size_mb: int = 64
+    log_mb: int = 40
+
+
+def connect(timeout: float = ENGINE_TIMEOUT_S) -> docker.DockerClient:
+    """A client for the engine the environment names, checked with a ping."""
+    try:
+        client = docker.from_env(timeout=int(timeout))
+        client.ping()
+    except _ENGINE_ERRORS as exc:
+        raise InfrastructureError(f"no Docker engine answers ({exc})") from exc
+    return client
+
+
+class DockerSandbox:
+    name = "docker"
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        image: str,
+        *,
+        runtime: str | None = None,
+        limits: ContainerLimits | None = None,
+    ) -> None:
+        self.client = client
+        self.image = image
+        self.runtime = runtime
+        self.limits = limits or ContainerLimits()
+
+    def run(self, jobs: list[Job]) -> SandboxOutcome:
+        with tempfile.TemporaryDirectory(prefix="grader-docker-") as tmp:
+            root = Path(tmp)
+            root.chmod(0o755)
+            write_workspace(jobs, root, WORK, scratch=SCRATCH, dedicated_user=True)
+            with self._container(root) as container:
+                return self._run(container, run_deadline(jobs))
+
+    def _run(self, container: Container, deadline: float) -> SandboxOutcome:
+        try:
+            container.start()
+        except _ENGINE_ERRORS as exc:
+            raise InfrastructureError(f"docker: the container would not start ({exc})") from exc
+        try:
+            status = container.wait(timeout=deadline)
+        except requests.exceptions.ReadTimeout:
+            return SandboxOutcome(None, "the whole run exceeded its deadline", timed_out=True)
+        except _ENGINE_ERRORS as exc:
+            raise InfrastructureError(f"docker: lost the container while waiting ({exc})") from exc
+        try:
+            out = container.logs(stdout=True, stderr=False)
+            err = container.logs(stdout=False, stderr=True, tail=200)
+        except _ENGINE_ERRORS as exc:
+            raise InfrastructureError(
+                f"docker: cannot read the container's output ({exc})"
+            ) from exc
+        stderr = err[-STDERR_KEPT:].decode("utf-8", "replace")
+        code = int(status.get("StatusCode", -1))
+        if code != 0:
+            problem = f"the runner exited with code {code}"
+            if code == 137:
+                problem += " (killed: the container ran out of memory?)"
+            return SandboxOutcome(None, problem, stderr=stderr)
+        return parse_result(out[: RESULT_LIMIT + 1], stderr)
+
+    @contextlib.contextmanager
+    def _container(self, root: Path) -> Iterator[Container]:
+        try:
+            container = self.client.containers.create(self.image, **self.container_options(root))
+        except docker.errors.ImageNotFound as exc:
+            raise InfrastructureError(
+                f"docker: image {self.image} is missing; run `grader sandbox build`"
+            ) from exc
+        except _ENGINE_ERRORS as exc:
+            raise InfrastructureError(f"docker: cannot create the container ({exc})") from exc
+        try:
+            yield container
+        finally:  # always, also on Ctrl-C: no container outlives its grading
+            remove(container)
+
+    def container_options(self, root: Path) -> dict[str, Any]:
+        """Every setting of the container; all on by default (see the module's docstring)."""
+        limits = self.limits
+        env = minimal_environment(str(SCRATCH))
+        env["PATH"] = IMAGE_PATH
+        options: dict[str, Any] = {
+            "command": RUNNER_COMMAND,
+            "user": f"{SANDBOX_UID}:{SANDBOX_UID}",
+            "working_dir": str(SCRATCH),
+            "environment": env,
+            "network_mode": "none",
+            "read_only": True,
+            "volumes": {str(root): {"bind": str(WORK), "mode": "ro"}},
+            "tmpfs": {
+                str(SCRATCH): f"size={limits.scratch_mb}m,mode=1777",
+                "/tmp": "size=16m,mode=1777",
+            },
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "pids_limit": limits.pids,
+            "mem_limit": f"{limits.memory_mb}m",
+            "memswap_limit": f"{limits.memory_mb}m",
+            "nano_cpus": int(limits.cpus * 1e9),
+            "ulimits": [
+                Ulimit(name="core", soft=0, hard=0),
+                Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+                Ulimit(
+                    name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20
+                ),
+            ],
+            "init": True,
+            "labels": {LABEL: uuid.uuid4().hex},
+            "log_config": LogConfig(
+                type="json-file", config={"max-size": f"{limits.log_mb}m", "max-file": "1"}
+            ),
+            "stdin_open": False,
+            "detach": True,
+        }
+        if self.runtime:
+            options["runtime"] = self.runtime
+        return options
+
+
+def remove(container: Container) -> None:
+    """Kill and remove; a failure here is reported by `grader sandbox prune`, not raised."""
+    with contextlib.suppress(*_ENGINE_ERRORS):
+        container.remove(force=True)
+
+
+def prune(client: docker.DockerClient) -> int:
+    """Remove every container this sandbox left behind (a crashed grader's); returns how many."""
+    try:
+        containers = client.containers.list(all=True, filters={"label": LABEL})
+    except _ENGINE_ERRORS as exc:
+        raise InfrastructureError(f"docker: cannot list containers ({exc})") from exc
+    for container in containers:
+        remove(container)
+    return len(containers)
