@@ -7,10 +7,13 @@ counted on the bytes actually read (headers can lie). Anything off refuses the w
 
 from __future__ import annotations
 
+import gzip
+import io
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,9 +36,11 @@ def is_archive(path: Path) -> bool:
 
 
 def safe_relative(name: str) -> PurePosixPath:
-    """The member's path, or BadInputError when it could land outside the target folder."""
+    """The member's path (`.` for the archive's own folder), or BadInputError when it could
+    land outside the target folder."""
     path = PurePosixPath(name.replace("\\", "/"))
-    if not name or path.is_absolute() or ".." in path.parts or ":" in path.parts[0]:
+    parts = path.parts
+    if not name or path.is_absolute() or ".." in parts or any(":" in part for part in parts):
         raise BadInputError(
             f"archive member {name!r} would be written outside the archive's folder"
         )
@@ -56,6 +61,12 @@ class _Budget:
         if self.members > self.limits.max_members:
             raise BadInputError(f"archive has more than {self.limits.max_members} members")
 
+    def too_large(self) -> str:
+        return (
+            f"archive unpacks to more than its limit ({self.limits.max_total_bytes >> 20} MiB, "
+            f"or {self.limits.max_ratio:.0f}x its size): refused as a likely archive bomb"
+        )
+
     def copy(self, source: IO[bytes], target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
@@ -64,11 +75,7 @@ class _Budget:
             while chunk := source.read(65536):
                 self.written += len(chunk)
                 if self.written > self.allowed:
-                    raise BadInputError(
-                        "archive unpacks to more than its limit "
-                        f"({self.limits.max_total_bytes >> 20} MiB, or "
-                        f"{self.limits.max_ratio:.0f}x its size): refused as a likely archive bomb"
-                    )
+                    raise BadInputError(self.too_large())
                 out.write(chunk)
 
 
@@ -93,7 +100,13 @@ def _unpack_zip(source: Path, target: Path, budget: _Budget) -> None:
 
 
 def _unpack_tar(source: Path, target: Path, budget: _Budget) -> None:
-    with tarfile.open(source, mode="r:gz") as archive:
+    # Decompress first, whole and bounded: gzip checks its CRC and length only at the end, and
+    # tarfile stops quietly at a corrupt header, so a damaged archive would unpack in part.
+    with gzip.open(source) as compressed:
+        data = compressed.read(budget.allowed + 1)
+    if len(data) > budget.allowed:
+        raise BadInputError(budget.too_large())
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
         for member in archive:
             budget.count_member()
             path = safe_relative(member.name)
@@ -108,6 +121,8 @@ def _unpack_tar(source: Path, target: Path, budget: _Budget) -> None:
             else:
                 kind = "a link" if member.issym() or member.islnk() else "not a regular file"
                 raise BadInputError(f"archive member {member.name!r} is {kind}; refused")
+        if data[archive.offset :].strip(b"\0"):
+            raise BadInputError("archive is corrupt: data follows an unreadable header")
 
 
 def unpack(source: Path, target: Path, limits: ArchiveLimits | None = None) -> None:
@@ -118,7 +133,15 @@ def unpack(source: Path, target: Path, limits: ArchiveLimits | None = None) -> N
             _unpack_zip(source, target, budget)
         else:
             _unpack_tar(source, target, budget)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        EOFError,
+        OSError,
+        zlib.error,
+        NotImplementedError,  # a zip compression method Python lacks
+        RuntimeError,  # an encrypted zip member
+    ) as exc:
         _empty(target)
         raise BadInputError(f"{source}: not a readable archive ({exc})") from None
     except BadInputError as exc:

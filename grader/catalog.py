@@ -78,7 +78,12 @@ class Exercise:
             required += [self.hidden_tests, self.public_tests]
             for base in (self.stub_dir, self.reference_dir):
                 required += [base / name for name in self.manifest.files]
-        return [path for path in required if not path.exists()]
+        missing = [path for path in required if not path.exists()]
+        if not self.is_quiz:
+            for suite in (self.hidden_tests, self.public_tests):
+                if suite.is_dir() and not any(suite.glob("test_*.py")):
+                    missing.append(suite / "test_*.py")
+        return missing
 
 
 class Catalog:

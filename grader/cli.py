@@ -24,8 +24,10 @@ from grader.grading import grade_submission
 from grader.kit import build_kit
 from grader.reports import json as json_report
 from grader.reports import terminal
-from grader.sandboxes import Sandbox
-from grader.sandboxes.local import LocalSandbox
+from grader.sandboxes import docker as docker_sandbox
+from grader.sandboxes.choice import CHOICES, Chosen, SandboxChoice, choose_sandbox
+from grader.sandboxes.doctor import diagnose
+from grader.sandboxes.image import ImageBuildError, build_image
 from grader.submission import open_submission
 from grader.validate import validate
 
@@ -43,13 +45,21 @@ exercises_option = click.option(
     envvar="GRADER_EXERCISES",
     help="The catalog folder (default: the bundled exercises).",
 )
-sandbox_option = click.option(
-    "--sandbox",
-    type=click.Choice(["auto", "local"]),
-    default="auto",
-    show_default=True,
-    help="Where candidate code runs.",
-)
+
+
+def sandbox_option(command: Callable[P, R]) -> Callable[P, R]:
+    """`--sandbox` and `--runtime`, shared by every command that runs candidate code."""
+    command = click.option(
+        "--runtime",
+        help="A container runtime for the Docker sandbox, such as gVisor's runsc.",
+    )(command)
+    return click.option(
+        "--sandbox",
+        type=click.Choice(CHOICES),
+        default="auto",
+        show_default=True,
+        help="Where candidate code runs: Docker when an engine answers (auto), or as named.",
+    )(command)
 
 
 def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
@@ -73,10 +83,15 @@ def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def make_sandbox(choice: str) -> tuple[Sandbox, list[str]]:
-    """The sandbox for `--sandbox`, and the warnings the report must carry about it."""
-    local = LocalSandbox()
-    return local, local.warnings()
+def make_sandbox(choice: SandboxChoice, runtime: str | None) -> Chosen:
+    """The sandbox for `--sandbox`; its warnings go to the terminal now and into the report."""
+    err = Console(stderr=True)
+    chosen = choose_sandbox(
+        choice, runtime=runtime, log=lambda line: err.print(line, style="dim", highlight=False)
+    )
+    for warning in chosen.warnings:
+        err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    return chosen
 
 
 def _load(exercises_dir: Path | None) -> Catalog:
@@ -112,16 +127,17 @@ def grade(
     output_format: str,
     output: Path | None,
     fail_under: float | None,
-    sandbox: str,
+    sandbox: SandboxChoice,
+    runtime: str | None,
     exercises_dir: Path | None,
 ) -> None:
     """Grade one SUBMISSION: a folder, .zip or .tar.gz with <exercise-id>/solution.py files."""
     catalog = _load(exercises_dir)
     catalog.require_valid()
     exercises = catalog.select(exercise_ids)
-    box, warnings = make_sandbox(sandbox)
     with open_submission(submission, catalog.ids) as opened:
-        report = grade_submission(opened, exercises, box, warnings=warnings)
+        chosen = make_sandbox(sandbox, runtime)
+        report = grade_submission(opened, exercises, chosen.sandbox, warnings=chosen.warnings)
     if output_format == "json":
         text = json_report.render(report)
         if output:
@@ -150,13 +166,16 @@ def grader() -> None:
 @exercises_option
 @_errors_to_exit_codes
 def validate_command(
-    exercise_ids: tuple[str, ...], sandbox: str, exercises_dir: Path | None
+    exercise_ids: tuple[str, ...],
+    sandbox: SandboxChoice,
+    runtime: str | None,
+    exercises_dir: Path | None,
 ) -> None:
     """Check that every reference passes and every stub and mutant fails its hidden suite."""
     catalog = _load(exercises_dir)
     exercises = catalog.select(exercise_ids)
-    box, _ = make_sandbox(sandbox)
-    checks = validate(catalog, exercises, box)
+    chosen = make_sandbox(sandbox, runtime)
+    checks = validate(catalog, exercises, chosen.sandbox)
     failures = [check for check in checks if not check.ok]
     console = Console()
     if failures:
@@ -168,7 +187,10 @@ def validate_command(
         console.print(table)
         console.print(f"[bold red]{len(failures)} of {len(checks)} checks failed[/]")
         sys.exit(1)
-    console.print(f"[green]All {len(checks)} checks passed[/] over {len(exercises)} exercises.")
+    console.print(
+        f"[green]All {len(checks)} checks passed[/] over {len(exercises)} exercises"
+        f" in the {chosen.sandbox.name} sandbox."
+    )
 
 
 validate_command.name = "validate"
@@ -216,3 +238,41 @@ def exercises(exercises_dir: Path | None) -> None:
 def schema() -> None:
     """Print the JSON Schema of the grade report."""
     click.echo(json_report.schema(), nl=False)
+
+
+@grader.group()
+def sandbox() -> None:
+    """Build the Docker sandbox's image, or clean up after a crash."""
+
+
+@sandbox.command()
+@click.option("--force", is_flag=True, help="Rebuild even when the image is up to date.")
+@_errors_to_exit_codes
+def build(force: bool) -> None:
+    """Build the grading image, offline (see sandbox/README.md)."""
+    client = docker_sandbox.connect()
+    err = Console(stderr=True)
+    try:
+        tag = build_image(client, log=lambda line: err.print(line, highlight=False), force=force)
+    except ImageBuildError as exc:
+        raise InfrastructureError(f"cannot build the sandbox image: {exc.message}") from exc
+    click.echo(tag)
+
+
+@sandbox.command()
+@_errors_to_exit_codes
+def prune() -> None:
+    """Remove containers a crashed grading left behind."""
+    removed = docker_sandbox.prune(docker_sandbox.connect())
+    click.echo(f"Removed {removed} container(s).")
+
+
+@grader.command()
+@click.option("--runtime", help="Check this container runtime too.")
+@_errors_to_exit_codes
+def doctor(runtime: str | None) -> None:
+    """Say which sandboxes are available here and which one `--sandbox auto` picks."""
+    table = Table(title="Sandbox doctor", title_justify="left", show_header=False)
+    for name, value in diagnose(runtime).items():
+        table.add_row(name, value)
+    Console().print(table)

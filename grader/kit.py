@@ -20,9 +20,13 @@ import sys
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
+exercises = sorted(p for p in here.iterdir() if (p / "tests").is_dir())
 wanted = sys.argv[1:]
+unknown = sorted(set(wanted) - {p.name for p in exercises})
+if unknown:
+    sys.exit(f"unknown exercise(s): {', '.join(unknown)}; known: {', '.join(p.name for p in exercises)}")
 failed = []
-for folder in sorted(p for p in here.iterdir() if (p / "tests").is_dir()):
+for folder in exercises:
     if wanted and folder.name not in wanted:
         continue
     print(f"== {folder.name}", flush=True)

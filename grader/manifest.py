@@ -52,6 +52,8 @@ class Question(_Strict):
         keys = [choice.key for choice in self.choices]
         if len(set(keys)) != len(keys):
             raise ValueError(f"question {self.id}: choice keys repeat")
+        if len(set(self.answer)) != len(self.answer):
+            raise ValueError(f"question {self.id}: answer repeats a choice")
         unknown = sorted(set(self.answer) - set(keys))
         if unknown:
             raise ValueError(f"question {self.id}: answer names unknown choices {unknown}")
@@ -63,7 +65,7 @@ class Manifest(_Strict):
 
     title: str
     section: Section
-    points: Annotated[float, Field(gt=0)] = 10.0
+    points: Annotated[float, Field(gt=0, strict=True)] = 10.0
     kind: Literal["code", "quiz"] = "code"
     files: Annotated[list[str], Field(min_length=1)] = ["solution.py"]
     forbidden_imports: list[str] = []
@@ -71,12 +73,26 @@ class Manifest(_Strict):
     limits: Limits = Limits()
     questions: list[Question] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _quiz_answers_file(cls, data: object) -> object:
+        """A quiz is answered in `answers.toml` unless its manifest says otherwise."""
+        if isinstance(data, dict) and data.get("kind") == "quiz" and "files" not in data:
+            return {**data, "files": ["answers.toml"]}
+        return data
+
     @field_validator("files")
     @classmethod
     def _relative_paths(cls, files: list[str]) -> list[str]:
         for name in files:
             path = PurePosixPath(name)
-            if path.is_absolute() or ".." in path.parts or name != str(path) or not name:
+            if (
+                not name
+                or path.is_absolute()
+                or ".." in path.parts
+                or name != str(path)
+                or str(path) == "."
+            ):
                 raise ValueError(f"{name!r} must be a plain relative path inside the exercise")
         if len(set(files)) != len(files):
             raise ValueError("files repeat")

@@ -53,7 +53,7 @@ def grade_quiz(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseResult
     if len(content) > MAX_ANSWERS_BYTES:
         return verdicts.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is larger than 64 KiB")
     try:
-        answers = tomllib.loads(content.decode("utf-8"))
+        answers = tomllib.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return verdicts.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is not valid TOML: {exc}")
     tests = [_check(q, answers.get(q.id, "")) for q in exercise.manifest.questions]

@@ -41,16 +41,15 @@ def imported_modules(tree: ast.AST) -> Iterator[tuple[str, int]]:
                 yield alias.name, node.lineno
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.module, node.lineno
-        elif isinstance(node, ast.Call) and node.args:
+        elif isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            first = node.args[0]
-            if (
-                name in _IMPORT_FUNCTIONS
-                and isinstance(first, ast.Constant)
-                and isinstance(first.value, str)
-            ):
-                yield first.value, node.lineno
+            if name not in _IMPORT_FUNCTIONS:
+                continue
+            arguments = node.args[:1] + [kw.value for kw in node.keywords if kw.arg == "name"]
+            for argument in arguments:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    yield argument.value, node.lineno
 
 
 def _is_forbidden(module: str, forbidden: Iterable[str]) -> str | None:

@@ -28,17 +28,25 @@ class Submission:
 
         Links are never followed: a submission could otherwise make the grader read host files.
         """
-        folder = self.root / exercise.id
         found: dict[str, bytes] = {}
         for name in exercise.manifest.files:
-            path = folder / name
-            if path.is_symlink() or not path.is_file():
+            path = self.root / exercise.id / name
+            if self._through_link(path) or not path.is_file():
                 continue
             if path.stat().st_size > MAX_SOLUTION_BYTES:
                 raise BadInputError(f"{exercise.id}/{name} is larger than 1 MiB")
             found[name] = path.read_bytes()
             self._used.add(path)
         return found or None
+
+    def _through_link(self, path: Path) -> bool:
+        """Whether `path`, or any folder between the root and it, is a symbolic link."""
+        current = path
+        while current != self.root:
+            if current.is_symlink():
+                return True
+            current = current.parent
+        return False
 
     def ignored(self) -> list[str]:
         """Every file of the submission that was not used, relative to its root."""
@@ -61,22 +69,21 @@ def _unwrap(root: Path) -> Path:
     return root
 
 
-def _is_exercise_folder(path: Path, exercise_ids: set[str]) -> bool:
-    return path.name in exercise_ids
-
-
 @contextmanager
-def open_submission(path: Path, exercise_ids: Iterable[str] = ()) -> Iterator[Submission]:
-    """Open a folder or an archive (unpacked safely into a temporary folder, removed afterwards)."""
+def open_submission(path: Path, exercise_ids: Iterable[str]) -> Iterator[Submission]:
+    """Open a folder or an archive (unpacked safely into a temporary folder, removed afterwards).
+
+    `exercise_ids` tell an exercise's folder from a wrapping folder that should be unwrapped.
+    """
     ids = set(exercise_ids)
     if path.is_dir():
-        root = path if any(_is_exercise_folder(p, ids) for p in path.iterdir()) else _unwrap(path)
+        root = path if any(p.name in ids for p in path.iterdir()) else _unwrap(path)
         yield Submission(str(path), root)
     elif is_archive(path):
         with tempfile.TemporaryDirectory(prefix="grader-submission-") as tmp:
             unpack(path, Path(tmp))
             root = Path(tmp)
-            if not any(_is_exercise_folder(p, ids) for p in root.iterdir()):
+            if not any(p.name in ids for p in root.iterdir()):
                 root = _unwrap(root)
             yield Submission(str(path), root)
     elif path.exists():

@@ -104,8 +104,15 @@ def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
         return error("the test process flooded its result stream")
     if run.malformed_events:
         return error("the test process garbled its result stream")
+    reported_names = [test.name for test in tests]
+    if (
+        (run.collected is None and tests)
+        or len(set(reported_names)) != len(reported_names)
+        or not set(reported_names) <= set(weights)
+    ):
+        return error("the reported tests do not match the collected tests")
     if run.outcome == "timeout":
-        reported = {test.name for test in tests}
+        reported = set(reported_names)
         if run.timed_out_test:
             tests.append(
                 TestResult(

@@ -11,6 +11,9 @@ import pytest
 import requests
 from docker import DockerClient
 
+from grader.sandboxes.choice import docker_image
+from grader.sandboxes.docker import DockerSandbox
+
 REQUIRE_DOCKER_ENV = "GRADER_REQUIRE_DOCKER"
 
 
@@ -33,3 +36,9 @@ def docker_client() -> Iterator[DockerClient]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def docker_sandbox(docker_client: DockerClient) -> DockerSandbox:
+    """The Docker sandbox on the current image, built first if it is missing (once per session)."""
+    return DockerSandbox(docker_client, docker_image(docker_client, log=print))

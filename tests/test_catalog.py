@@ -243,6 +243,15 @@ def test_missing_parts_are_listed(tmp_path: Path) -> None:
     )
 
 
+def test_empty_public_tests_folder_is_missing(tmp_path: Path) -> None:
+    folder = make_exercise(tmp_path, "ex")
+    for test in (folder / "tests" / "public").iterdir():
+        test.unlink()
+    assert Catalog.load(tmp_path)["ex"].missing_parts() == [
+        folder / "tests" / "public" / "test_*.py"
+    ]
+
+
 def test_quiz_needs_only_its_question(tmp_path: Path) -> None:
     quiz = tmp_path / "quiz_x"
     quiz.mkdir()

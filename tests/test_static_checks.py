@@ -169,10 +169,5 @@ def test_line_number_follows_blank_lines(module: str, blank: int) -> None:
     assert [f.line for f in findings] == [blank + 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: __import__(name='x') / import_module(name='x') is a call with a constant name "
-    "(what imported_modules promises to catch) but only positional arguments are looked at",
-)
 def test_keyword_argument_import_call_is_found() -> None:
     assert lines_of("__import__(name='contextlib')\n", ["contextlib"]) == [1]

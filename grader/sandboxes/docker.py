@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ IMAGE_PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
 SANDBOX_UID = 10001
 ENGINE_TIMEOUT_S = 60.0
 STDERR_KEPT = 8192
+POLL_S = 0.1
 
 _ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
@@ -106,12 +108,9 @@ class DockerSandbox:
             container.start()
         except _ENGINE_ERRORS as exc:
             raise InfrastructureError(f"docker: the container would not start ({exc})") from exc
-        try:
-            status = container.wait(timeout=deadline)
-        except requests.exceptions.ReadTimeout:
+        code = self._wait(container, deadline)
+        if code is None:
             return SandboxOutcome(None, "the whole run exceeded its deadline", timed_out=True)
-        except _ENGINE_ERRORS as exc:
-            raise InfrastructureError(f"docker: lost the container while waiting ({exc})") from exc
         try:
             out = container.logs(stdout=True, stderr=False)
             err = container.logs(stdout=False, stderr=True, tail=200)
@@ -120,13 +119,31 @@ class DockerSandbox:
                 f"docker: cannot read the container's output ({exc})"
             ) from exc
         stderr = err[-STDERR_KEPT:].decode("utf-8", "replace")
-        code = int(status.get("StatusCode", -1))
         if code != 0:
             problem = f"the runner exited with code {code}"
             if code == 137:
                 problem += " (killed: the container ran out of memory?)"
             return SandboxOutcome(None, problem, stderr=stderr)
         return parse_result(out[: RESULT_LIMIT + 1], stderr)
+
+    @staticmethod
+    def _wait(container: Container, deadline: float) -> int | None:
+        """The container's exit code, or None when it outlived `deadline` (seconds from now).
+
+        Polled rather than one long `wait`, so that every call to the engine has a short timeout.
+        """
+        end = time.monotonic() + deadline
+        while True:
+            try:
+                container.reload()
+            except _ENGINE_ERRORS as exc:
+                raise InfrastructureError(f"docker: lost the container ({exc})") from exc
+            state = container.attrs.get("State", {})
+            if state.get("Status") in {"exited", "dead"}:
+                return int(state.get("ExitCode", -1))
+            if time.monotonic() > end:
+                return None
+            time.sleep(POLL_S)
 
     @contextlib.contextmanager
     def _container(self, root: Path) -> Iterator[Container]:
@@ -151,7 +168,7 @@ class DockerSandbox:
         options: dict[str, Any] = {
             "command": RUNNER_COMMAND,
             "user": f"{SANDBOX_UID}:{SANDBOX_UID}",
-            "working_dir": str(SCRATCH),
+            "working_dir": str(WORK),  # not SCRATCH: a working dir on a tmpfs loses its mode
             "environment": env,
             "network_mode": "none",
             "read_only": True,

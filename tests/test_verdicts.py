@@ -1,0 +1,393 @@
+"""grader.verdicts: from what the runner saw to a verdict, fail-closed.
+
+Runs are built by hand as grader.protocol.ExerciseRun objects, as the runner would send them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from grader import protocol, report, verdicts
+from grader.catalog import Exercise
+from grader.manifest import Limits, Manifest
+from grader.report import Metrics, Status
+from grader.sandboxes import SandboxOutcome
+from grader.sections import Section
+
+EXERCISE = Exercise(
+    "adder",
+    Path("/nonexistent/adder"),
+    Manifest(
+        title="Add two numbers",
+        section=Section.CORE_PYTHON,
+        points=10,
+        limits=Limits(test_timeout_s=3, wall_timeout_s=20),
+    ),
+)
+
+A, B, C = "test_adder.py::test_a", "test_adder.py::test_b", "test_adder.py::test_c"
+WEIGHTS = {A: 1.0, B: 1.0, C: 2.0}  # C is worth half the points
+
+
+def collected(weights: dict[str, float] = WEIGHTS) -> list[protocol.CollectedTest]:
+    return [protocol.CollectedTest(nodeid=n, weight=w) for n, w in weights.items()]
+
+
+def reported(outcome: str, *nodeids: str) -> list[protocol.TestRun]:
+    return [
+        protocol.TestRun(
+            nodeid=n,
+            outcome=outcome,  # type: ignore[arg-type]
+            duration_s=0.012345,
+            message="" if outcome == "passed" else "assert 1 == 2",
+        )
+        for n in nodeids
+    ]
+
+
+def make_run(**overrides: Any) -> protocol.ExerciseRun:
+    """A complete run where every collected test passed, unless overridden."""
+    fields: dict[str, Any] = {
+        "id": "adder",
+        "outcome": "completed",
+        "timed_out_test": None,
+        "exit_code": 0,
+        "signal": None,
+        "finished": True,
+        "exitstatus": 0,
+        "collected": collected(),
+        "collect_errors": [],
+        "tests": reported("passed", A, B, C),
+        "malformed_events": 0,
+        "stdout": "out",
+        "stderr": "err",
+        "metrics": protocol.RunMetrics(wall_s=1.5, cpu_s=1.25, peak_rss_mb=42.0),
+    }
+    fields.update(overrides)
+    return protocol.ExerciseRun(**fields)
+
+
+def outcomes(result: Any) -> dict[str, str]:
+    return {test.name: test.outcome for test in result.tests}
+
+
+# --- completed runs ----------------------------------------------------------------------------
+
+
+def test_complete_run_all_passed() -> None:
+    result = verdicts.from_run(EXERCISE, make_run())
+    assert result.status is Status.PASSED
+    assert result.score == 10
+    assert result.max_score == 10
+    assert result.message == "all 3 tests passed"
+    assert result.id == "adder"
+    assert result.title == "Add two numbers"
+    assert result.section is Section.CORE_PYTHON
+    assert {t.name: t.weight for t in result.tests} == WEIGHTS
+    assert all(t.duration_s == 0.0123 for t in result.tests)
+    assert result.metrics == Metrics(wall_s=1.5, cpu_s=1.25, peak_rss_mb=42.0)
+    assert result.output == "err\nout"
+
+
+def test_complete_run_some_passed_scores_by_weight() -> None:
+    run = make_run(tests=reported("passed", A, C) + reported("failed", B))
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.PARTIAL
+    assert result.score == 7.5  # (1 + 2) of 4 shares
+    assert result.message == "2 of 3 tests passed"
+    assert outcomes(result) == {A: "passed", B: "failed", C: "passed"}
+    assert next(t for t in result.tests if t.name == B).message == "assert 1 == 2"
+
+
+def test_complete_run_only_the_light_tests_passed() -> None:
+    run = make_run(tests=reported("passed", A, B) + reported("error", C))
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.PARTIAL
+    assert result.score == 5.0
+
+
+def test_complete_run_none_passed() -> None:
+    run = make_run(tests=reported("failed", A, B) + reported("skipped", C), exitstatus=1)
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.FAILED
+    assert result.score == 0
+    assert result.message == "none of 3 tests passed"
+
+
+def test_skipped_tests_do_not_count_as_passed() -> None:
+    run = make_run(tests=reported("passed", A, B) + reported("skipped", C))
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.PARTIAL
+    assert result.score == 5.0
+
+
+def test_reports_in_another_order_still_match() -> None:
+    run = make_run(tests=reported("passed", C, A, B))
+    assert verdicts.from_run(EXERCISE, run).status is Status.PASSED
+
+
+def test_nonzero_exit_after_finishing_does_not_matter() -> None:
+    result = verdicts.from_run(EXERCISE, make_run(exit_code=1))
+    assert result.status is Status.PASSED
+
+
+# --- incomplete evidence is an error, never a pass ---------------------------------------------
+
+
+def assert_error(run: protocol.ExerciseRun, *words: str) -> None:
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.ERROR, result.message
+    assert result.score == 0
+    assert result.max_score == 10
+    for word in words:
+        assert word in result.message, result.message
+
+
+def test_not_finished_with_exit_code_zero_is_an_error_even_if_all_passed() -> None:
+    """sys.exit(0) / os._exit(0) from the candidate's code after some reports."""
+    run = make_run(finished=False, exitstatus=None, exit_code=0)
+    assert_error(run, "ended before the suite completed", "exit code 0")
+
+
+def test_not_finished_after_partial_reports() -> None:
+    run = make_run(finished=False, exitstatus=None, exit_code=0, tests=reported("passed", A))
+    assert_error(run, "ended before the suite completed")
+
+
+def test_killed_by_a_signal() -> None:
+    run = make_run(finished=False, exitstatus=None, exit_code=None, signal=9)
+    assert_error(run, "killed by signal 9")
+
+
+def test_finished_without_ever_collecting() -> None:
+    run = make_run(collected=None)
+    assert_error(run, "do not match the collected tests")
+
+
+def test_ended_without_collecting_or_reporting() -> None:
+    run = make_run(collected=None, tests=[], finished=False, exitstatus=None)
+    assert_error(run, "ended before the suite completed")
+
+
+def test_collected_nothing() -> None:
+    run = make_run(collected=[], tests=[])
+    assert_error(run, "collected no tests")
+
+
+def test_collected_test_missing_from_the_reports() -> None:
+    run = make_run(tests=reported("passed", A, B))
+    assert_error(run, "do not match the collected tests")
+
+
+def test_extra_reported_test() -> None:
+    run = make_run(tests=reported("passed", A, B, C, "test_adder.py::test_ghost"))
+    assert_error(run, "do not match")
+
+
+def test_test_reported_twice() -> None:
+    run = make_run(tests=reported("passed", A, B, C, A))
+    assert_error(run, "do not match")
+
+
+def test_duplicate_report_replacing_a_missing_one() -> None:
+    run = make_run(tests=reported("passed", A, A, C))
+    assert_error(run, "do not match")
+
+
+@pytest.mark.parametrize("count", [1, 7])
+def test_malformed_events(count: int) -> None:
+    assert_error(make_run(malformed_events=count), "garbled")
+
+
+def test_flooded() -> None:
+    assert_error(make_run(outcome="flooded", finished=False), "flooded")
+
+
+def test_flooded_wins_over_complete_reports() -> None:
+    assert_error(make_run(outcome="flooded"), "flooded")
+
+
+def test_collect_error() -> None:
+    errors = [protocol.CollectError(nodeid="test_adder.py", message="ImportError: no solution")]
+    run = make_run(collect_errors=errors, collected=[], tests=[], exitstatus=2)
+    assert_error(run, "could not be collected", "ImportError: no solution")
+
+
+def test_collect_error_wins_over_complete_reports() -> None:
+    errors = [protocol.CollectError(nodeid="test_other.py", message="SyntaxError")]
+    assert_error(make_run(collect_errors=errors), "could not be collected")
+
+
+def test_error_keeps_what_was_reported_for_the_interviewer() -> None:
+    run = make_run(finished=False, exitstatus=None, tests=reported("passed", A))
+    result = verdicts.from_run(EXERCISE, run)
+    assert outcomes(result) == {A: "passed"}
+    assert result.score == 0
+
+
+def test_long_output_is_cut_to_its_tail() -> None:
+    run = make_run(stdout="x" * 10_000 + "THE END", stderr="")
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.output.endswith("THE END")
+    assert result.output.startswith("…")
+    assert len(result.output) == verdicts.OUTPUT_KEPT + 1
+
+
+# --- timeouts ----------------------------------------------------------------------------------
+
+
+def test_timeout_with_a_timed_out_test() -> None:
+    run = make_run(
+        outcome="timeout",
+        timed_out_test=B,
+        finished=False,
+        exitstatus=None,
+        exit_code=None,
+        signal=9,
+        tests=reported("passed", A),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT
+    assert outcomes(result) == {A: "passed", B: "failed", C: "error"}
+    timed_out = next(t for t in result.tests if t.name == B)
+    assert timed_out.message == "timed out after 3 s"
+    assert timed_out.duration_s == 3
+    not_run = next(t for t in result.tests if t.name == C)
+    assert "not run" in not_run.message
+    assert not_run.weight == 2.0
+    assert result.score == 2.5  # A keeps its 1 share of 4
+    assert B in result.message and "3 s" in result.message
+
+
+def test_timeout_of_the_whole_suite() -> None:
+    run = make_run(
+        outcome="timeout",
+        finished=False,
+        exitstatus=None,
+        exit_code=None,
+        signal=9,
+        tests=reported("passed", A, C),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT
+    assert outcomes(result) == {A: "passed", C: "passed", B: "error"}
+    assert result.score == 7.5
+    assert "the suite exceeded 20 s" in result.message
+
+
+def test_timeout_before_collection_earns_nothing() -> None:
+    run = make_run(
+        outcome="timeout", collected=None, tests=[], finished=False, exitstatus=None, signal=9
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT
+    assert result.score == 0
+
+
+def test_timeout_does_not_credit_uncollected_or_repeated_reports() -> None:
+    run = make_run(
+        outcome="timeout",
+        timed_out_test=B,
+        finished=False,
+        exitstatus=None,
+        signal=9,
+        tests=reported("passed", A, A, "test_adder.py::test_ghost"),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.score <= 2.5  # A's share of 4, at most
+
+
+# --- from_outcome ------------------------------------------------------------------------------
+
+
+def test_outcome_with_a_result_uses_the_exercise_run() -> None:
+    other = make_run(id="other", tests=reported("failed", A, B, C))
+    result_doc = protocol.RunResult(protocol=1, exercises=[other, make_run()])
+    result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=result_doc))
+    assert result.status is Status.PASSED
+    assert result.score == 10
+
+
+def test_outcome_without_result_is_an_error() -> None:
+    outcome = SandboxOutcome(result=None, problem="runner printed no JSON", stderr="Traceback")
+    result = verdicts.from_outcome(EXERCISE, outcome)
+    assert result.status is Status.ERROR
+    assert result.score == 0
+    assert "runner printed no JSON" in result.message
+    assert result.output == "Traceback"
+
+
+def test_outcome_without_result_or_problem_still_says_why() -> None:
+    result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=None))
+    assert result.status is Status.ERROR
+    assert "no result" in result.message
+
+
+def test_outcome_without_result_that_timed_out() -> None:
+    result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=None, timed_out=True))
+    assert result.status is Status.TIMEOUT
+    assert result.score == 0
+    assert result.tests == []
+
+
+def test_outcome_whose_result_lacks_the_exercise() -> None:
+    doc = protocol.RunResult(protocol=1, exercises=[make_run(id="other")])
+    result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=doc))
+    assert result.status is Status.ERROR
+    assert result.score == 0
+
+
+def test_outcome_stderr_is_cut_to_its_tail() -> None:
+    outcome = SandboxOutcome(result=None, stderr="e" * 9000 + "LAST")
+    result = verdicts.from_outcome(EXERCISE, outcome)
+    assert result.output.endswith("LAST")
+    assert len(result.output) <= verdicts.OUTPUT_KEPT + 1
+
+
+# --- result() earns points only for statuses that ran to a verdict -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "earns"),
+    [
+        (Status.PASSED, True),
+        (Status.PARTIAL, True),
+        (Status.FAILED, True),
+        (Status.TIMEOUT, True),
+        (Status.ERROR, False),
+        (Status.MISSING, False),
+        (Status.REJECTED, False),
+    ],
+)
+def test_result_earns_only_for_graded_statuses(status: Status, earns: bool) -> None:
+    tests = [
+        report.TestResult(name=A, outcome="passed"),
+        report.TestResult(name=B, outcome="failed"),
+    ]
+    result = verdicts.result(EXERCISE, status, "why", tests)
+    assert result.score == (5.0 if earns else 0.0)
+    assert result.message == "why"
+
+
+# --- the protocol refuses what it does not expect -----------------------------------------------
+
+
+def test_protocol_refuses_extra_and_wrong_fields() -> None:
+    good = make_run().model_dump()
+    with pytest.raises(ValidationError):
+        protocol.ExerciseRun.model_validate({**good, "verdict": "passed"})
+    with pytest.raises(ValidationError):
+        protocol.ExerciseRun.model_validate({**good, "outcome": "passed"})
+    bad_test = {**good, "tests": [{**good["tests"][0], "outcome": "ok"}]}
+    with pytest.raises(ValidationError):
+        protocol.ExerciseRun.model_validate(bad_test)
+    missing = dict(good)
+    del missing["finished"]
+    with pytest.raises(ValidationError):
+        protocol.ExerciseRun.model_validate(missing)
+    with pytest.raises(ValidationError):
+        protocol.RunResult.model_validate({"protocol": 2, "exercises": []})
