@@ -53,7 +53,7 @@ def grade_exercises(
         outcome = sandbox.run(jobs)
         by_id = {exercise.id: exercise for exercise, _ in answers}
         for job in jobs:
-            results[job.id] = verdicts.from_outcome(by_id[job.id], outcome)
+            results[job.id] = verdicts.from_outcome(by_id[job.id], outcome, job.canaries)
     return [results[exercise.id] for exercise, _ in answers]
 
 

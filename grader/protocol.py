@@ -77,6 +77,9 @@ class ExerciseRun(_Wire):
     stdout: str
     stderr: str
     metrics: RunMetrics
+    # The test ids a trusted collection found before any candidate code ran (None: it failed).
+    expected: list[str] | None
+    expected_problem: str
 
 
 class RunResult(_Wire):

@@ -20,6 +20,7 @@ class Status(StrEnum):
     TIMEOUT = "timeout"  # a test or the whole suite ran out of time
     MISSING = "missing"  # the submission has no solution for it
     REJECTED = "rejected"  # a static check failed (a forbidden import)
+    TAMPERED = "tampered"  # the test process reported outcomes that did not happen (forgery)
 
 
 class _Model(BaseModel):

@@ -8,6 +8,7 @@ never a pass.
 
 from __future__ import annotations
 
+from grader.canaries import Canaries
 from grader.catalog import Exercise
 from grader.protocol import ExerciseRun
 from grader.report import ExerciseResult, Metrics, Status, TestResult
@@ -59,12 +60,14 @@ def tally(
     return result(exercise, status, message, tests, metrics, output)
 
 
-def from_outcome(exercise: Exercise, outcome: SandboxOutcome) -> ExerciseResult:
+def from_outcome(
+    exercise: Exercise, outcome: SandboxOutcome, canaries: Canaries | None = None
+) -> ExerciseResult:
     run = None
     if outcome.result is not None:
         run = next((r for r in outcome.result.exercises if r.id == exercise.id), None)
     if run is not None:
-        return from_run(exercise, run)
+        return from_run(exercise, run, canaries)
     if outcome.timed_out:
         return result(exercise, Status.TIMEOUT, "the whole run exceeded its deadline")
     problem = outcome.problem or "the sandbox returned no result for this exercise"
@@ -81,11 +84,35 @@ def _died(run: ExerciseRun) -> str:
     return f"exit code {run.exit_code}"
 
 
-def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
+def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
+    """Why the run's reports cannot be believed, if they cannot: the canaries' outcomes are wrong,
+    or it reports tests that a trusted collection, made before any candidate code ran, did not find."""
+    reported = {test.nodeid: test.outcome for test in run.tests}
+    if canaries is not None:
+        seen = {nodeid: reported[nodeid] for nodeid in canaries.expected if nodeid in reported}
+        if any(
+            seen[nodeid] != outcome
+            for nodeid, outcome in canaries.expected.items()
+            if nodeid in seen
+        ):
+            return "reported outcomes that did not happen (a canary test's result was forged)"
+        if len(seen) < len(canaries.expected) and len(reported) > len(seen):
+            return "reported tests without running the canary tests that come first"
+    if run.expected is not None and not set(reported) <= set(run.expected):
+        return "reported tests that are not in the hidden suite"
+    return None
+
+
+def from_run(
+    exercise: Exercise, run: ExerciseRun, canaries: Canaries | None = None
+) -> ExerciseResult:
     limits = exercise.manifest.limits
     metrics = Metrics(**run.metrics.model_dump())
     output = _tail((run.stderr + "\n" + run.stdout).strip())
-    weights = {test.nodeid: test.weight for test in run.collected or []}
+    hidden = set(canaries.expected) if canaries else set()
+    weights = {
+        test.nodeid: test.weight for test in run.collected or [] if test.nodeid not in hidden
+    }
     tests = [
         TestResult(
             name=test.nodeid,
@@ -95,6 +122,7 @@ def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
             weight=weights.get(test.nodeid, 1.0),
         )
         for test in run.tests
+        if test.nodeid not in hidden
     ]
 
     def error(message: str) -> ExerciseResult:
@@ -104,6 +132,11 @@ def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
         return error("the test process flooded its result stream")
     if run.malformed_events:
         return error("the test process garbled its result stream")
+    if run.expected is None:
+        return error(f"the hidden suite could not be collected: {run.expected_problem}")
+    why = forged(run, canaries)
+    if why:
+        return result(exercise, Status.TAMPERED, f"the test process {why}", [], metrics, output)
     reported_names = [test.name for test in tests]
     if (
         (run.collected is None and tests)
@@ -113,17 +146,18 @@ def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
         return error("the reported tests do not match the collected tests")
     if run.outcome == "timeout":
         reported = set(reported_names)
-        if run.timed_out_test:
+        timed_out = run.timed_out_test if run.timed_out_test in weights else None
+        if timed_out:
             tests.append(
                 TestResult(
-                    name=run.timed_out_test,
+                    name=timed_out,
                     outcome="failed",
                     duration_s=limits.test_timeout_s,
                     message=f"timed out after {limits.test_timeout_s:g} s",
-                    weight=weights.get(run.timed_out_test, 1.0),
+                    weight=weights[timed_out],
                 )
             )
-            reported.add(run.timed_out_test)
+            reported.add(timed_out)
         tests += [
             TestResult(
                 name=nodeid, outcome="error", message="not run: the suite timed out", weight=w
@@ -142,6 +176,8 @@ def from_run(exercise: Exercise, run: ExerciseRun) -> ExerciseResult:
         return error(f"the tests could not be collected: {first.message}")
     if run.collected is None or not run.finished:
         return error(f"the test process ended before the suite completed ({_died(run)})")
+    if {test.nodeid for test in run.collected} != set(run.expected):
+        return error("the test process did not collect the hidden suite as it is")
     if not weights:
         return error("the hidden suite collected no tests")
     if sorted(test.name for test in tests) != sorted(weights):

@@ -15,7 +15,10 @@ facts; the grader turns them into verdicts. Only the standard library and pytest
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
+import importlib.abc
+import importlib.util
 import json
 import os
 import resource
@@ -34,6 +37,7 @@ EVENT_FD = 3  # where the child's plugin writes its events
 FILE_SIZE_LIMIT = 64 << 20
 OPEN_FILES_LIMIT = 256
 POLL_S = 0.05
+PR_SET_DUMPABLE = 4
 # The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
 TRUSTED_INI = Path(__file__).resolve().parent / "pytest.ini"
 
@@ -104,11 +108,55 @@ class Capture:
         return self.data.decode("utf-8", "replace") + note
 
 
-def child_main(spec: dict[str, Any], event_w: int, out_w: int, err_w: int) -> None:
-    """In the forked child: isolate, limit, run pytest. Never returns."""
+class Placeholders(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Stands in for the candidate's modules while the trusted collection imports the suite.
+
+    Any attribute of a placeholder is a mock, so `from solution import Timer` works and the
+    suite's test ids can be known before a line of the candidate's code has run.
+    """
+
+    def __init__(self, solution_dir: str) -> None:
+        self.modules: set[str] = set()
+        self.packages: set[str] = set()
+        for path in Path(solution_dir).rglob("*.py"):
+            parts = list(path.relative_to(solution_dir).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            for depth in range(1, len(parts)):
+                self.packages.add(".".join(parts[:depth]))
+            if parts:
+                self.modules.add(".".join(parts))
+        self.packages |= {
+            name
+            for name in self.modules
+            if (Path(solution_dir, *name.split("."), "__init__.py")).exists()
+        }
+        self.modules |= self.packages
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.modules:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, is_package=fullname in self.packages)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        from unittest import mock
+
+        module.__getattr__ = lambda name: mock.MagicMock(name=f"{module.__name__}.{name}")
+        if module.__name__ in self.packages:
+            module.__path__ = []
+
+
+def child_main(
+    spec: dict[str, Any], event_w: int, out_w: int, err_w: int, *, collect_only: bool = False
+) -> None:
+    """In the forked child: isolate, limit, run pytest (or only collect it). Never returns."""
     code = 70
     try:
         os.setsid()
+        _libc().prctl(PR_SET_DUMPABLE, 1)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_w, 1)
@@ -119,7 +167,10 @@ def child_main(spec: dict[str, Any], event_w: int, out_w: int, err_w: int) -> No
         scratch = spec["scratch_dir"]
         os.chdir(scratch)
         os.environ.update(HOME=scratch, TMPDIR=scratch)
-        sys.path.insert(0, spec["solution_dir"])
+        if collect_only:  # the candidate's code stays out of reach: placeholders stand in
+            sys.meta_path.insert(0, Placeholders(spec["solution_dir"]))
+        else:
+            sys.path.insert(0, spec["solution_dir"])
         args = [
             spec["tests_dir"],
             "-c",
@@ -138,6 +189,8 @@ def child_main(spec: dict[str, Any], event_w: int, out_w: int, err_w: int) -> No
             "-o",
             "console_output_style=classic",
         ]
+        if collect_only:
+            args.append("--collect-only")
         import pytest
 
         pytest.main(args, plugins=[plugin.EventPlugin(EVENT_FD)])
@@ -170,8 +223,9 @@ def limit_resources(spec: dict[str, Any]) -> None:
 class ExerciseRun:
     """The runner's side of one exercise: reads the child's streams and enforces its deadlines."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], *, collect_only: bool = False) -> None:
         self.spec = spec
+        self.collect_only = collect_only
         self.stdout = Capture(STREAM_LIMIT)
         self.stderr = Capture(STREAM_LIMIT)
         self.event_bytes = 0
@@ -244,7 +298,7 @@ class ExerciseRun:
         if pid == 0:
             for fd in (event_r, out_r, err_r):
                 os.close(fd)
-            child_main(self.spec, event_w, out_w, err_w)
+            child_main(self.spec, event_w, out_w, err_w, collect_only=self.collect_only)
         for fd in (event_w, out_w, err_w):
             os.close(fd)
         status, usage = self.supervise(
@@ -342,6 +396,27 @@ def kill_strays() -> None:
             pass
 
 
+def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
+    """First the trusted collection (no candidate code), then the real run, compared by the grader."""
+    trusted = ExerciseRun(spec, collect_only=True).execute()
+    result = ExerciseRun(spec).execute()
+    complete = (
+        trusted["finished"] and trusted["collected"] is not None and not trusted["collect_errors"]
+    )
+    result["expected"] = [t["nodeid"] for t in trusted["collected"]] if complete else None
+    result["expected_problem"] = ""
+    if not complete:
+        errors = [e["message"] for e in trusted["collect_errors"]]
+        result["expected_problem"] = (
+            errors[0] if errors else trusted["stderr"] or trusted["stdout"]
+        )[-2000:]
+    return result
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: runner.py REQUEST.json", file=sys.stderr)
@@ -350,9 +425,12 @@ def main(argv: list[str]) -> int:
     if request.get("protocol") != PROTOCOL:
         print(f"runner speaks protocol {PROTOCOL}, not {request.get('protocol')}", file=sys.stderr)
         return 2
+    # Same-user processes may not read this one's memory or file descriptors (the result
+    # channel) through /proc, nor trace it; the test processes are made dumpable again.
+    _libc().prctl(PR_SET_DUMPABLE, 0)
     preload()
     configure_hypothesis()
-    results = [ExerciseRun(spec).execute() for spec in request["exercises"]]
+    results = [run_exercise(spec) for spec in request["exercises"]]
     document = json.dumps({"protocol": PROTOCOL, "exercises": results}).encode()
     out = os.fdopen(os.dup(1), "wb")
     out.write(document)

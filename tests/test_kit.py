@@ -94,6 +94,14 @@ def assert_kit_layout(files: dict[str, bytes], exercises: list[Exercise]) -> Non
     for exercise in exercises:
         assert f"`{exercise.id}/`" in readme
         assert exercise.manifest.title in readme
+        if exercise.is_quiz:
+            expected[f"{exercise.id}/answers.toml"] = blank_answers(exercise).encode()
+            question_page = files[f"{exercise.id}/README.md"].decode()
+            for question in exercise.manifest.questions:
+                assert question.prompt.strip() in question_page
+                assert question.explanation not in question_page
+            expected[f"{exercise.id}/README.md"] = files[f"{exercise.id}/README.md"]
+            continue
         expected[f"{exercise.id}/README.md"] = exercise.question.read_bytes()
         for name, stub in exercise.solution_files(exercise.stub_dir).items():
             expected[f"{exercise.id}/{name}"] = stub.read_bytes()

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from grader import protocol, report, verdicts
+from grader.canaries import Canaries, make_canaries
 from grader.catalog import Exercise
 from grader.manifest import Limits, Manifest
 from grader.report import Metrics, Status
@@ -66,6 +67,8 @@ def make_run(**overrides: Any) -> protocol.ExerciseRun:
         "stdout": "out",
         "stderr": "err",
         "metrics": protocol.RunMetrics(wall_s=1.5, cpu_s=1.25, peak_rss_mb=42.0),
+        "expected": [A, B, C],
+        "expected_problem": "",
     }
     fields.update(overrides)
     return protocol.ExerciseRun(**fields)
@@ -174,7 +177,7 @@ def test_ended_without_collecting_or_reporting() -> None:
 
 
 def test_collected_nothing() -> None:
-    run = make_run(collected=[], tests=[])
+    run = make_run(collected=[], tests=[], expected=[])
     assert_error(run, "collected no tests")
 
 
@@ -185,7 +188,8 @@ def test_collected_test_missing_from_the_reports() -> None:
 
 def test_extra_reported_test() -> None:
     run = make_run(tests=reported("passed", A, B, C, "test_adder.py::test_ghost"))
-    assert_error(run, "do not match")
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TAMPERED and result.score == 0
 
 
 def test_test_reported_twice() -> None:
@@ -391,3 +395,61 @@ def test_protocol_refuses_extra_and_wrong_fields() -> None:
         protocol.ExerciseRun.model_validate(missing)
     with pytest.raises(ValidationError):
         protocol.RunResult.model_validate({"protocol": 2, "exercises": []})
+
+
+# --- forgery: canaries and the trusted collection -------------------------------------------
+
+
+def with_canaries(outcomes: dict[str, str]) -> tuple[Canaries, protocol.ExerciseRun]:
+    """A run of A, B, C plus the canaries, each canary reported with `outcomes[expected]`."""
+    canaries = make_canaries()
+    ids = list(canaries.expected)
+    run = make_run(
+        collected=[*collected(), *(protocol.CollectedTest(nodeid=n) for n in ids)],
+        tests=[
+            *(
+                protocol.TestRun(nodeid=n, outcome=outcomes[o], duration_s=0.0, message="")  # type: ignore[arg-type]
+                for n, o in canaries.expected.items()
+            ),
+            *reported("passed", A, B, C),
+        ],
+        expected=[A, B, C, *ids],
+    )
+    return canaries, run
+
+
+def test_honest_canaries_are_invisible_in_the_result() -> None:
+    canaries, run = with_canaries({"passed": "passed", "failed": "failed"})
+    result = verdicts.from_run(EXERCISE, run, canaries)
+    assert result.status is Status.PASSED and result.score == 10
+    assert outcomes(result) == {A: "passed", B: "passed", C: "passed"}
+
+
+def test_a_blanket_forgery_is_tampered_with_no_points() -> None:
+    canaries, run = with_canaries({"passed": "passed", "failed": "passed"})
+    result = verdicts.from_run(EXERCISE, run, canaries)
+    assert result.status is Status.TAMPERED and result.score == 0 and result.tests == []
+    assert "canary" in result.message
+
+
+def test_skipping_the_canaries_while_reporting_real_tests_is_tampered() -> None:
+    canaries, run = with_canaries({"passed": "passed", "failed": "failed"})
+    run = run.model_copy(update={"tests": reported("passed", A, B, C)})
+    assert verdicts.from_run(EXERCISE, run, canaries).status is Status.TAMPERED
+
+
+def test_reporting_a_test_the_trusted_collection_did_not_find_is_tampered() -> None:
+    run = make_run(expected=[A, B])
+    assert verdicts.from_run(EXERCISE, run).status is Status.TAMPERED
+
+
+def test_collecting_less_than_the_trusted_collection_is_an_error() -> None:
+    run = make_run(expected=[A, B, C, "test_adder.py::test_d"])
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.ERROR and "hidden suite as it is" in result.message
+
+
+def test_a_suite_the_trusted_collection_could_not_collect_is_an_error() -> None:
+    run = make_run(expected=None, expected_problem="ImportError: boom")
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.ERROR and "boom" in result.message

@@ -17,6 +17,7 @@ STATUS_STYLE = {
     Status.TIMEOUT: "magenta",
     Status.MISSING: "dim",
     Status.REJECTED: "bold red",
+    Status.TAMPERED: "bold white on red",
 }
 MESSAGE_LINES = 12
 

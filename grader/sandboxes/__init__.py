@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from grader.canaries import Canaries
 from grader.manifest import Limits
 from grader.protocol import RunResult
 
@@ -23,6 +24,7 @@ class Job:
     files: dict[str, bytes]
     tests_dir: Path
     limits: Limits
+    canaries: Canaries | None = None
 
 
 @dataclass(frozen=True)
