@@ -88,10 +88,14 @@ def graded(sandbox: Sandbox, per_exercise: bool = False) -> Callable[[Answers], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("exercises", nargs="*", help=f"default: {' '.join(ISSUE_TWO)}")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--mutants", action="store_true", help="grade each exercise's first mutant too")
+    parser.add_argument(
+        "--mutants", action="store_true", help="grade each exercise's first mutant too"
+    )
     args = parser.parse_args()
 
     catalog = Catalog.load()
@@ -110,7 +114,7 @@ def main() -> None:
     print(f"{len(exercises)} exercises, {args.repeats} repeats, interleaved; median wall seconds\n")
     for subject, answers in subjects.items():
         times: dict[str, list[float]] = {name: [] for name in rows}
-        for name, run in rows.items():  # warm-up: page cache, image layers
+        for run in rows.values():  # warm-up: page cache, image layers
             run(answers)
         for _ in range(args.repeats):
             for name, run in rows.items():

@@ -109,7 +109,9 @@ def test_a_match_as_long_as_the_guarantee_always_leaves_a_shared_fingerprint() -
 
 
 def test_a_disguised_copy_is_identical_and_independent_work_is_not() -> None:
-    original, disguised, different = (fingerprints(files(s)) for s in (ORIGINAL, DISGUISED, DIFFERENT))
+    original, disguised, different = (
+        fingerprints(files(s)) for s in (ORIGINAL, DISGUISED, DIFFERENT)
+    )
     assert len(original) >= 6
     assert jaccard(original, disguised) == 1.0
     assert jaccard(original, different) < 0.3
@@ -132,7 +134,9 @@ def test_compare_flags_the_pair_with_the_exercises_they_share() -> None:
 def test_the_stub_is_discounted_so_that_an_untouched_stub_is_no_match() -> None:
     catalog = Catalog.load(FIXTURES)
     stub = stub_files(catalog["greeter"])
-    padded_stub = stub["solution.py"].decode() + textwrap.dedent(ORIGINAL).replace("greet", "helper")
+    padded_stub = stub["solution.py"].decode() + textwrap.dedent(ORIGINAL).replace(
+        "greet", "helper"
+    )
     solutions = {
         "alice": {"greeter": {"solution.py": padded_stub.encode()}},
         "bob": {"greeter": {"solution.py": padded_stub.encode()}},
