@@ -144,3 +144,18 @@ class Catalog:
         """The named exercises (all when `ids` is empty), refusing unknown names."""
         wanted = list(ids or [])
         return [self[i] for i in wanted] if wanted else list(self)
+
+
+def catalog_table(catalog: Catalog) -> str:
+    """The catalog as a Markdown table: each exercise and quiz with the guide questions it covers."""
+    rows = [
+        "| Exercise | Section | Kind | Points | Guide questions |",
+        "| --- | --- | --- | ---: | --- |",
+    ]
+    for exercise in catalog:
+        manifest = exercise.manifest
+        rows.append(
+            f"| `{exercise.id}`: {manifest.title} | {exercise.section.label} | {manifest.kind} "
+            f"| {manifest.points:g} | {', '.join(manifest.guide)} |"
+        )
+    return "\n".join(rows) + "\n"

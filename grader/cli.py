@@ -8,8 +8,10 @@ codes. Exit codes: 0 done, 1 below --fail-under (grade) or a failed validation, 
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -18,16 +20,19 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import __version__
-from grader.catalog import Catalog
+from grader.assessment import Assessment, assessment_names, load_assessment
+from grader.catalog import Catalog, Exercise, catalog_table
 from grader.errors import BadInputError, GraderError, InfrastructureError
 from grader.grading import grade_submission
 from grader.kit import build_kit
+from grader.report import for_candidate
 from grader.reports import json as json_report
 from grader.reports import terminal
 from grader.sandboxes import docker as docker_sandbox
 from grader.sandboxes.choice import CHOICES, Chosen, SandboxChoice, choose_sandbox
 from grader.sandboxes.doctor import diagnose
 from grader.sandboxes.image import ImageBuildError, build_image
+from grader.sections import DEFAULT_WEIGHTS, Section
 from grader.submission import open_submission
 from grader.validate import validate
 
@@ -44,6 +49,12 @@ exercises_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     envvar="GRADER_EXERCISES",
     help="The catalog folder (default: the bundled exercises).",
+)
+
+assessment_option = click.option(
+    "--assessment",
+    "-a",
+    help="An interview round from assessments/ (its exercises and section weights).",
 )
 
 
@@ -79,6 +90,12 @@ def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             err.print("interrupted")
             sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:  # a bug of ours: say so plainly; GRADER_DEBUG=1 shows where
+            if os.environ.get("GRADER_DEBUG") == "1":
+                raise
+            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+            err.print("This is a bug in the grader; GRADER_DEBUG=1 shows the traceback.")
+            sys.exit(EXIT_INFRASTRUCTURE)
 
     return wrapper
 
@@ -94,6 +111,23 @@ def make_sandbox(choice: SandboxChoice, runtime: str | None) -> Chosen:
     return chosen
 
 
+@dataclass(frozen=True)
+class Scope:
+    exercises: list[Exercise]
+    weights: Mapping[Section, float]
+    assessment: Assessment | None = None
+
+
+def _scope(catalog: Catalog, exercise_ids: tuple[str, ...], assessment: str | None) -> Scope:
+    """What is graded: an assessment's exercises and weights, the named ones, or the catalog."""
+    if assessment is None:
+        return Scope(catalog.select(exercise_ids), DEFAULT_WEIGHTS)
+    if exercise_ids:
+        raise BadInputError("--exercise and --assessment exclude each other")
+    chosen = load_assessment(assessment)
+    return Scope(chosen.select(catalog), chosen.weights, chosen)
+
+
 def _load(exercises_dir: Path | None) -> Catalog:
     catalog = Catalog.load(exercises_dir)
     if not len(catalog) and not catalog.problems:
@@ -104,6 +138,7 @@ def _load(exercises_dir: Path | None) -> Catalog:
 @click.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Grade only these exercises.")
+@assessment_option
 @click.option(
     "--format",
     "output_format",
@@ -117,6 +152,13 @@ def _load(exercises_dir: Path | None) -> Catalog:
 @click.option(
     "--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the percentage is below this."
 )
+@click.option(
+    "--feedback",
+    type=click.Choice(["interviewer", "candidate"]),
+    default="interviewer",
+    show_default=True,
+    help="candidate: withhold the hidden tests' names and messages and the code's output.",
+)
 @sandbox_option
 @exercises_option
 @click.version_option(__version__)
@@ -127,6 +169,8 @@ def grade(
     output_format: str,
     output: Path | None,
     fail_under: float | None,
+    assessment: str | None,
+    feedback: str,
     sandbox: SandboxChoice,
     runtime: str | None,
     exercises_dir: Path | None,
@@ -134,10 +178,19 @@ def grade(
     """Grade one SUBMISSION: a folder, .zip or .tar.gz with <exercise-id>/solution.py files."""
     catalog = _load(exercises_dir)
     catalog.require_valid()
-    exercises = catalog.select(exercise_ids)
+    scope = _scope(catalog, exercise_ids, assessment)
     with open_submission(submission, catalog.ids) as opened:
         chosen = make_sandbox(sandbox, runtime)
-        report = grade_submission(opened, exercises, chosen.sandbox, warnings=chosen.warnings)
+        report = grade_submission(
+            opened,
+            scope.exercises,
+            chosen.sandbox,
+            weights=scope.weights,
+            warnings=chosen.warnings,
+            assessment=assessment,
+        )
+    if feedback == "candidate":
+        report = for_candidate(report)
     if output_format == "json":
         text = json_report.render(report)
         if output:
@@ -199,23 +252,48 @@ validate_command.name = "validate"
 @grader.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Only these exercises.")
+@assessment_option
 @exercises_option
 @_errors_to_exit_codes
-def kit(out: Path, exercise_ids: tuple[str, ...], exercises_dir: Path | None) -> None:
+def kit(
+    out: Path, exercise_ids: tuple[str, ...], assessment: str | None, exercises_dir: Path | None
+) -> None:
     """Write a candidate kit to OUT (a folder, or a .zip)."""
     catalog = _load(exercises_dir)
     catalog.require_valid()
-    exercises = catalog.select(exercise_ids)
-    build_kit(exercises, out)
-    click.echo(f"Kit with {len(exercises)} exercises written to {out}")
+    scope = _scope(catalog, exercise_ids, assessment)
+    build_kit(scope.exercises, out, scope.assessment)
+    click.echo(f"Kit with {len(scope.exercises)} exercises written to {out}")
 
 
 @grader.command()
+@_errors_to_exit_codes
+def assessments() -> None:
+    """List the interview rounds (assessments/)."""
+    table = Table(title="Assessments", title_justify="left")
+    for column in ("Name", "Title", "Minutes", "Exercises", "Weights"):
+        table.add_column(column)
+    for name in assessment_names():
+        chosen = load_assessment(name)
+        weights = ", ".join(
+            f"{section.value} {weight:g}" for section, weight in chosen.weights.items()
+        )
+        table.add_row(
+            name, chosen.title, str(chosen.time_limit_minutes), str(len(chosen.exercises)), weights
+        )
+    Console().print(table)
+
+
+@grader.command()
+@click.option("--markdown", is_flag=True, help="A Markdown table, as in the README.")
 @exercises_option
 @_errors_to_exit_codes
-def exercises(exercises_dir: Path | None) -> None:
+def exercises(markdown: bool, exercises_dir: Path | None) -> None:
     """List the catalog."""
     catalog = _load(exercises_dir)
+    if markdown:
+        click.echo(catalog_table(catalog), nl=False)
+        return
     table = Table(title=f"Catalog: {catalog.root}", title_justify="left")
     for column in ("Id", "Title", "Section", "Kind", "Points", "Guide"):
         table.add_column(column)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from grader import verdicts
+from grader.canaries import make_canaries
 from grader.catalog import Exercise
 from grader.quiz import grade_quiz
 from grader.report import ExerciseResult, GradeReport, Status
@@ -46,9 +47,9 @@ def grade_exercises(
         elif (verdict := static_verdict(exercise, files)) is not None:
             results[exercise.id] = verdict
         else:
-            jobs.append(
-                Job(exercise.id, dict(files), exercise.hidden_tests, exercise.manifest.limits)
-            )
+            limits = exercise.manifest.limits
+            canaries = make_canaries()
+            jobs.append(Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries))
     if jobs:
         outcome = sandbox.run(jobs)
         by_id = {exercise.id: exercise for exercise, _ in answers}
@@ -64,6 +65,7 @@ def grade_submission(
     *,
     weights: Mapping[Section, float] = DEFAULT_WEIGHTS,
     warnings: Sequence[str] = (),
+    assessment: str | None = None,
 ) -> GradeReport:
     """Grade every exercise in `exercises`; those the submission lacks are `missing`."""
     results = grade_exercises([(e, submission.files_for(e)) for e in exercises], sandbox)
@@ -71,6 +73,7 @@ def grade_submission(
     return GradeReport(
         submission=submission.label,
         sandbox=sandbox.name,
+        assessment=assessment,
         score=round(sum(r.score for r in results), 2),
         max_score=round(sum(r.max_score for r in results), 2),
         percent=overall_percent(sections),

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.assessment import Assessment
 from grader.catalog import Exercise
 from grader.errors import BadInputError
 from grader.quiz import ANSWERS_FILE, blank_answers
@@ -42,12 +43,18 @@ sys.exit(1 if failed else 0)
 '''
 
 
-def _readme(exercises: Sequence[Exercise]) -> str:
+def _readme(exercises: Sequence[Exercise], assessment: Assessment | None) -> str:
     rows = "\n".join(
         f"| `{e.id}/` | {e.manifest.title} | {e.section.label} | {e.manifest.points:g} |"
         for e in exercises
     )
-    return f"""# Python backend take-home
+    heading = "Python backend take-home"
+    if assessment is not None:
+        heading = (
+            f"{assessment.title}\n\n{assessment.description}\n\n"
+            f"**Time limit: {assessment.time_limit_minutes} minutes.**"
+        )
+    return f"""# {heading}
 
 Each folder is one exercise. Read its `README.md`, then fill in the file(s) it names
 (`solution.py`, or `{ANSWERS_FILE}` for a quiz). Keep the names and signatures as they are.
@@ -101,14 +108,16 @@ def _write_exercise(exercise: Exercise, folder: Path) -> None:
     )
 
 
-def build_kit(exercises: Sequence[Exercise], out: Path) -> Path:
+def build_kit(
+    exercises: Sequence[Exercise], out: Path, assessment: Assessment | None = None
+) -> Path:
     """Write the kit to `out`: a folder, or a .zip when the name ends so. Refuses to overwrite."""
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise BadInputError(f"{out} already exists and is not empty: choose another place")
     with tempfile.TemporaryDirectory(prefix="grader-kit-") as tmp:
         kit = Path(tmp) / (out.stem if out.suffix == ".zip" else out.name)
         kit.mkdir()
-        (kit / "README.md").write_text(_readme(exercises), encoding="utf-8")
+        (kit / "README.md").write_text(_readme(exercises, assessment), encoding="utf-8")
         (kit / "selfcheck.py").write_text(SELFCHECK, encoding="utf-8")
         for exercise in exercises:
             _write_exercise(exercise, kit / exercise.id)

@@ -33,6 +33,9 @@ class TestResult(_Model):
     duration_s: float = 0.0
     message: str = ""
     weight: float = 1.0
+    performance: bool = Field(
+        default=False, description="A test of speed or memory, not of behaviour."
+    )
 
 
 class Metrics(_Model):
@@ -53,7 +56,14 @@ class ExerciseResult(_Model):
     message: str = ""
     tests: list[TestResult] = []
     metrics: Metrics | None = None
-    output: str = Field("", description="What the test process printed, capped.")
+    output: str = Field(default="", description="What the test process printed, capped.")
+    correctness_percent: float | None = Field(
+        default=None, description="Share of the behaviour tests' weight that passed."
+    )
+    performance_percent: float | None = Field(
+        default=None,
+        description="Share of the performance tests' weight that passed; None without any.",
+    )
 
 
 class SectionScore(_Model):
@@ -69,6 +79,7 @@ class GradeReport(_Model):
     schema_version: int = SCHEMA_VERSION
     submission: str
     sandbox: str
+    assessment: str | None = None
     score: float
     max_score: float
     percent: float = Field(description="Section percentages weighted by the guide's weights.")
@@ -76,6 +87,33 @@ class GradeReport(_Model):
     exercises: list[ExerciseResult]
     ignored_files: list[str] = []
     warnings: list[str] = []
+    feedback: Literal["interviewer", "candidate"] = "interviewer"
 
     def exercise(self, exercise_id: str) -> ExerciseResult:
         return next(result for result in self.exercises if result.id == exercise_id)
+
+
+def for_candidate(report: GradeReport) -> GradeReport:
+    """The report as it may be sent to a candidate: the hidden tests' names, messages and the
+    code's output withheld (they would give the hidden suite away), counts and scores kept."""
+    exercises = []
+    for result in report.exercises:
+        passed = sum(test.outcome == "passed" for test in result.tests)
+        message = (
+            f"{passed} of {len(result.tests)} hidden tests passed"
+            if result.tests
+            else _CANDIDATE_MESSAGES.get(result.status, result.status.value)
+        )
+        exercises.append(result.model_copy(update={"tests": [], "message": message, "output": ""}))
+    return report.model_copy(
+        update={"exercises": exercises, "warnings": [], "feedback": "candidate"}
+    )
+
+
+_CANDIDATE_MESSAGES = {
+    Status.ERROR: "the code could not be run to the end (a syntax error, a failing import, or a crash)",
+    Status.TIMEOUT: "the code ran out of time",
+    Status.MISSING: "no solution was submitted",
+    Status.REJECTED: "the solution uses an import the exercise forbids",
+    Status.TAMPERED: "the test results could not be trusted",
+}

@@ -13,7 +13,7 @@ from grader.catalog import Exercise
 from grader.protocol import ExerciseRun
 from grader.report import ExerciseResult, Metrics, Status, TestResult
 from grader.sandboxes import SandboxOutcome
-from grader.scoring import exercise_score
+from grader.scoring import exercise_score, percent
 
 OUTPUT_KEPT = 4000
 
@@ -27,7 +27,10 @@ def result(
     output: str = "",
 ) -> ExerciseResult:
     tests = tests or []
-    earns = status in {Status.PASSED, Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
+    correctness, performance = split_percent(tests)
+    # Only a completed run earns points: an incomplete one (a timeout, a crash) could have been
+    # cut short on purpose after forging results, before the last canaries ran.
+    earns = status in {Status.PASSED, Status.PARTIAL, Status.FAILED}
     return ExerciseResult(
         id=exercise.id,
         title=exercise.manifest.title,
@@ -39,6 +42,22 @@ def result(
         tests=tests,
         metrics=metrics,
         output=output,
+        correctness_percent=correctness,
+        performance_percent=performance,
+    )
+
+
+def split_percent(tests: list[TestResult]) -> tuple[float | None, float | None]:
+    """Passed share of the behaviour tests and of the performance tests, as Codility reports them."""
+
+    def share(group: list[TestResult]) -> float | None:
+        total = sum(test.weight for test in group)
+        if not group or total <= 0:
+            return None
+        return percent(sum(test.weight for test in group if test.outcome == "passed"), total)
+
+    return share([t for t in tests if not t.performance]), share(
+        [t for t in tests if t.performance]
     )
 
 
@@ -89,15 +108,11 @@ def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
     or it reports tests that a trusted collection, made before any candidate code ran, did not find."""
     reported = {test.nodeid: test.outcome for test in run.tests}
     if canaries is not None:
-        seen = {nodeid: reported[nodeid] for nodeid in canaries.expected if nodeid in reported}
-        if any(
-            seen[nodeid] != outcome
-            for nodeid, outcome in canaries.expected.items()
-            if nodeid in seen
-        ):
+        expected = canaries.expected
+        if any(reported[n] != outcome for n, outcome in expected.items() if n in reported):
             return "reported outcomes that did not happen (a canary test's result was forged)"
-        if len(seen) < len(canaries.expected) and len(reported) > len(seen):
-            return "reported tests without running the canary tests that come first"
+        if run.finished and not set(expected) <= set(reported):
+            return "finished without running every canary test"
     if run.expected is not None and not set(reported) <= set(run.expected):
         return "reported tests that are not in the hidden suite"
     return None
@@ -113,6 +128,7 @@ def from_run(
     weights = {
         test.nodeid: test.weight for test in run.collected or [] if test.nodeid not in hidden
     }
+    performance = {test.nodeid for test in run.collected or [] if test.performance}
     tests = [
         TestResult(
             name=test.nodeid,
@@ -120,6 +136,7 @@ def from_run(
             duration_s=round(test.duration_s, 4),
             message=test.message,
             weight=weights.get(test.nodeid, 1.0),
+            performance=test.nodeid in performance,
         )
         for test in run.tests
         if test.nodeid not in hidden
@@ -155,12 +172,17 @@ def from_run(
                     duration_s=limits.test_timeout_s,
                     message=f"timed out after {limits.test_timeout_s:g} s",
                     weight=weights[timed_out],
+                    performance=timed_out in performance,
                 )
             )
             reported.add(timed_out)
         tests += [
             TestResult(
-                name=nodeid, outcome="error", message="not run: the suite timed out", weight=w
+                name=nodeid,
+                outcome="error",
+                message="not run: the suite timed out",
+                weight=w,
+                performance=nodeid in performance,
             )
             for nodeid, w in weights.items()
             if nodeid not in reported

@@ -30,6 +30,7 @@ def _exercise_table(report: GradeReport) -> Table:
         ("Status", "left"),
         ("Score", "right"),
         ("Tests", "right"),
+        ("Perf %", "right"),
         ("Time s", "right"),
         ("CPU s", "right"),
         ("Peak MiB", "right"),
@@ -44,6 +45,7 @@ def _exercise_table(report: GradeReport) -> Table:
             Text(result.status.value, style=STATUS_STYLE[result.status]),
             f"{result.score:g}/{result.max_score:g}",
             f"{passed}/{len(result.tests)}" if result.tests else "-",
+            f"{result.performance_percent:.0f}" if result.performance_percent is not None else "-",
             f"{metrics.wall_s:.2f}" if metrics else "-",
             f"{metrics.cpu_s:.2f}" if metrics else "-",
             f"{metrics.peak_rss_mb:.0f}" if metrics else "-",
@@ -83,6 +85,9 @@ def _details(result: ExerciseResult) -> Panel | None:
     if result.status in {Status.PASSED, Status.MISSING}:
         return None
     parts: list[Text] = [Text(result.message, style=STATUS_STYLE[result.status])]
+    if result.status == Status.ERROR and result.output:
+        tail = result.output.strip().splitlines()[-MESSAGE_LINES:]
+        parts.append(Text("\n" + "\n".join(tail), style="dim"))
     for test in result.tests:
         if test.outcome != "passed":
             parts.append(Text(f"\n{test.outcome.upper()} {test.name}", style="bold"))

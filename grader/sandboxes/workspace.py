@@ -59,9 +59,8 @@ def write_workspace(
             job.tests_dir, folder / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
         if job.canaries:
-            (folder / "tests" / job.canaries.file).write_text(
-                job.canaries.source(), encoding="utf-8"
-            )
+            for name, source in job.canaries.files().items():
+                (folder / "tests" / name).write_text(source, encoding="utf-8")
         for name, content in job.files.items():
             target = folder / "solution" / name
             target.parent.mkdir(parents=True, exist_ok=True)
