@@ -77,7 +77,7 @@ def preload() -> None:
 
 def configure_hypothesis() -> None:
     """Same submission, same verdict: no randomness, no example database, no timing deadline."""
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     settings.register_profile(
         "grading",
@@ -85,6 +85,9 @@ def configure_hypothesis() -> None:
         database=None,
         deadline=None,
         print_blob=False,
+        # No "explain" phase: on a failing example it re-runs the test many times over, which
+        # can cost a slow suite (an app built per example) minutes and a gigabyte.
+        phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     settings.load_profile("grading")
