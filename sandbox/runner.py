@@ -73,6 +73,12 @@ def preload() -> None:
         for name in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        # Hypothesis builds a table of Unicode characters on the first text strategy (seconds);
+        # built here once, every forked test process starts with it.
+        with contextlib.suppress(Exception):
+            from hypothesis.internal import charmap
+
+            charmap.charmap()
 
 
 def configure_hypothesis() -> None:

@@ -1,0 +1,4 @@
+def register(observer):
+    return observer
+
+def notify(:
