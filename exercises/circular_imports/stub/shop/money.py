@@ -1,0 +1,1 @@
+"""Shared money helpers. Empty for now: you may move code here (or leave it empty)."""
