@@ -186,6 +186,10 @@ class DockerSandbox:
             "ulimits": [
                 Ulimit(name="core", soft=0, hard=0),
                 Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+                # RLIMIT_NPROC counts the user's processes across every container (all run as
+                # uid 10001), so it is a backstop sized for parallel gradings; the per-container
+                # limit is pids_limit.
+                Ulimit(name="nproc", soft=limits.pids * 16, hard=limits.pids * 16),
                 Ulimit(
                     name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20
                 ),

@@ -85,8 +85,10 @@ def test_the_container_is_hardened_as_documented(
                         f.flush()
             assert caught.value.errno in (errno.ENOSPC, errno.EFBIG)
 
-        def test_no_core_dumps():
+        def test_no_core_dumps_and_ulimits_set():
             assert resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+            assert resource.getrlimit(resource.RLIMIT_NPROC) == (64 * 16, 64 * 16)
+            assert resource.getrlimit(resource.RLIMIT_FSIZE)[1] == 64 << 20
 
         def test_pid_1_is_an_init_not_the_runner():
             assert "init" in open("/proc/1/cmdline").read().split(chr(0))[0]

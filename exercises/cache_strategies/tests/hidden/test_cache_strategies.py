@@ -1,0 +1,619 @@
+"""Hidden suite for the caching strategies exercise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from solution import TTLCache, WriteThroughCache
+
+TTL = 10
+
+
+class FakeClock:
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class StoreDown(RuntimeError):
+    """The fake database is unavailable."""
+
+
+class FakeStore:
+    """A dict-backed store that counts every call and can be told to fail."""
+
+    def __init__(self, data: dict[Hashable, Any] | None = None) -> None:
+        self.data: dict[Hashable, Any] = dict(data or {})
+        self.failing = False
+        self.calls: list[tuple[str, Hashable]] = []
+
+    @property
+    def reads(self) -> int:
+        return sum(1 for name, _ in self.calls if name == "get")
+
+    def _check(self) -> None:
+        if self.failing:
+            raise StoreDown("database unavailable")
+
+    def get(self, key: Hashable) -> Any:
+        self.calls.append(("get", key))
+        self._check()
+        return self.data[key]
+
+    def set(self, key: Hashable, value: Any) -> None:
+        self.calls.append(("set", key))
+        self._check()
+        self.data[key] = value
+
+    def delete(self, key: Hashable) -> None:
+        self.calls.append(("delete", key))
+        self._check()
+        self.data.pop(key, None)
+
+
+class Loader:
+    """A loader that records its calls and returns ``value`` (or a value per key)."""
+
+    def __init__(self, value: Any = "loaded", on_call: Callable[[], None] | None = None) -> None:
+        self.value = value
+        self.keys: list[Hashable] = []
+        self.on_call = on_call
+
+    def __call__(self, key: Hashable) -> Any:
+        self.keys.append(key)
+        if self.on_call is not None:
+            self.on_call()
+        return self.value
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def cache(clock: FakeClock) -> TTLCache[Any, Any]:
+    return TTLCache(TTL, clock=clock)
+
+
+# ---------------------------------------------------------------- TTLCache basics
+
+
+@pytest.mark.parametrize("ttl", [0, -1, -0.5])
+def test_ttl_must_be_positive(ttl: float) -> None:
+    with pytest.raises(ValueError):
+        TTLCache(ttl, clock=FakeClock())
+
+
+def test_get_of_a_missing_key_is_a_miss_raising_key_error(cache: TTLCache[Any, Any]) -> None:
+    with pytest.raises(KeyError):
+        cache.get("nope")
+    assert (cache.hits, cache.misses) == (0, 1)
+
+
+def test_set_then_get_is_a_hit(cache: TTLCache[Any, Any]) -> None:
+    cache.set("k", "v")
+    assert cache.get("k") == "v"
+    assert cache.get("k") == "v"
+    assert (cache.hits, cache.misses) == (2, 0)
+
+
+def test_entry_is_fresh_until_just_before_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
+    cache.set("k", "v")
+    clock.advance(TTL - 0.5)
+    assert cache.get("k") == "v"
+
+
+def test_entry_expires_at_exactly_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
+    cache.set("k", "v")
+    clock.advance(TTL)
+    with pytest.raises(KeyError):
+        cache.get("k")
+    assert (cache.hits, cache.misses) == (0, 1)
+
+
+def test_expired_entry_stays_expired_and_can_be_set_again(
+    cache: TTLCache[Any, Any], clock: FakeClock
+) -> None:
+    cache.set("k", "old")
+    clock.advance(TTL + 5)
+    with pytest.raises(KeyError):
+        cache.get("k")
+    with pytest.raises(KeyError):
+        cache.get("k")
+    cache.set("k", "new")
+    assert cache.get("k") == "new"
+    assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_set_replaces_the_value_and_restarts_the_ttl(
+    cache: TTLCache[Any, Any], clock: FakeClock
+) -> None:
+    cache.set("k", 1)
+    clock.advance(TTL - 1)
+    cache.set("k", 2)
+    clock.advance(TTL - 1)
+    assert cache.get("k") == 2
+    clock.advance(1)
+    with pytest.raises(KeyError):
+        cache.get("k")
+
+
+def test_delete_removes_and_ignores_absent_keys_without_counting(
+    cache: TTLCache[Any, Any],
+) -> None:
+    cache.set("k", "v")
+    cache.delete("k")
+    cache.delete("k")
+    cache.delete("never-set")
+    with pytest.raises(KeyError):
+        cache.get("k")
+    assert (cache.hits, cache.misses) == (0, 1)
+
+
+def test_keys_are_independent_and_any_hashable(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
+    cache.set(("user", 1), "ada")
+    clock.advance(5)
+    cache.set(("user", 2), "grace")
+    cache.set(3, "three")
+    clock.advance(5)
+    with pytest.raises(KeyError):
+        cache.get(("user", 1))
+    assert cache.get(("user", 2)) == "grace"
+    assert cache.get(3) == "three"
+
+
+@pytest.mark.parametrize("value", [None, 0, "", False, (), 0.0])
+def test_falsy_values_are_cached_like_any_other(cache: TTLCache[Any, Any], value: object) -> None:
+    cache.set("k", value)
+    assert cache.get("k") == value
+    loader = Loader(value)
+    assert cache.get_or_load("other", loader) == value
+    assert cache.get_or_load("other", loader) == value
+    assert loader.keys == ["other"]
+    assert (cache.hits, cache.misses) == (2, 1)
+
+
+# ---------------------------------------------------------------- cache-aside
+
+
+def test_get_or_load_loads_once_then_hits(cache: TTLCache[Any, Any]) -> None:
+    loader = Loader({"id": 1})
+    assert cache.get_or_load(1, loader) == {"id": 1}
+    assert cache.get_or_load(1, loader) == {"id": 1}
+    assert loader.keys == [1]
+    assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_get_or_load_returns_what_was_set(cache: TTLCache[Any, Any]) -> None:
+    cache.set("k", "cached")
+    loader = Loader("loaded")
+    assert cache.get_or_load("k", loader) == "cached"
+    assert loader.keys == []
+
+
+def test_get_or_load_reloads_after_expiry_with_a_fresh_ttl(
+    cache: TTLCache[Any, Any], clock: FakeClock
+) -> None:
+    loader = Loader("v")
+    cache.get_or_load("k", loader)
+    clock.advance(TTL)
+    cache.get_or_load("k", loader)
+    clock.advance(TTL - 1)
+    cache.get_or_load("k", loader)
+    assert loader.keys == ["k", "k"]
+    assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_loaded_value_is_stored_with_the_time_after_the_loader_returned(
+    cache: TTLCache[Any, Any], clock: FakeClock
+) -> None:
+    slow = Loader("v", on_call=lambda: clock.advance(6))  # the load itself takes 6 s
+    cache.get_or_load("k", slow)
+    clock.advance(TTL - 1)  # 9 s after the load finished, 15 s after it started
+    assert cache.get("k") == "v"
+    clock.advance(1)
+    with pytest.raises(KeyError):
+        cache.get("k")
+
+
+def test_loader_exception_propagates_and_nothing_is_cached(cache: TTLCache[Any, Any]) -> None:
+    error = ConnectionError("db down")
+    calls: list[str] = []
+
+    def broken(key: str) -> str:
+        calls.append(key)
+        raise error
+
+    with pytest.raises(ConnectionError) as caught:
+        cache.get_or_load("k", broken)
+    assert caught.value is error
+    with pytest.raises(KeyError):
+        cache.get("k")
+    assert cache.get_or_load("k", Loader("ok")) == "ok"
+    assert calls == ["k"]
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_failed_reload_does_not_bring_back_the_expired_value(
+    cache: TTLCache[Any, Any], clock: FakeClock
+) -> None:
+    cache.set("k", "stale")
+    clock.advance(TTL)
+
+    def broken(key: str) -> str:
+        raise TimeoutError(key)
+
+    with pytest.raises(TimeoutError):
+        cache.get_or_load("k", broken)
+    with pytest.raises(KeyError):
+        cache.get("k")
+
+
+class TTLCacheMachine(RuleBasedStateMachine):
+    """TTLCache against a model: values, expiry at exactly ttl, loader calls, hit/miss counts."""
+
+    keys = st.sampled_from(["a", "b", "c"])
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FakeClock(0)
+        self.cache: TTLCache[str, Any] = TTLCache(TTL, clock=self.clock)
+        self.model: dict[str, tuple[Any, float]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _fresh(self, key: str) -> bool:
+        if key in self.model and self.clock.now < self.model[key][1]:
+            return True
+        self.model.pop(key, None)
+        return False
+
+    @rule(key=keys, value=st.integers() | st.none())
+    def set(self, key: str, value: Any) -> None:
+        self.cache.set(key, value)
+        self.model[key] = (value, self.clock.now + TTL)
+
+    @rule(key=keys)
+    def get(self, key: str) -> None:
+        if self._fresh(key):
+            self.hits += 1
+            assert self.cache.get(key) == self.model[key][0]
+        else:
+            self.misses += 1
+            with pytest.raises(KeyError):
+                self.cache.get(key)
+
+    @rule(key=keys, value=st.integers() | st.none(), fails=st.booleans())
+    def get_or_load(self, key: str, value: Any, fails: bool) -> None:
+        loaded: list[str] = []
+
+        def loader(k: str) -> Any:
+            loaded.append(k)
+            if fails:
+                raise LookupError(k)
+            return value
+
+        if self._fresh(key):
+            self.hits += 1
+            assert self.cache.get_or_load(key, loader) == self.model[key][0]
+            assert loaded == []
+            return
+        self.misses += 1
+        if fails:
+            with pytest.raises(LookupError):
+                self.cache.get_or_load(key, loader)
+        else:
+            assert self.cache.get_or_load(key, loader) == value
+            self.model[key] = (value, self.clock.now + TTL)
+        assert loaded == [key]
+
+    @rule(key=keys)
+    def delete(self, key: str) -> None:
+        self.cache.delete(key)
+        self.model.pop(key, None)
+
+    @rule(seconds=st.sampled_from([0, 1, 4, 9, 10, 11]))
+    def advance(self, seconds: int) -> None:
+        self.clock.advance(seconds)
+
+    @invariant()
+    def counts_match(self) -> None:
+        assert (self.cache.hits, self.cache.misses) == (self.hits, self.misses)
+
+
+TTLCacheMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
+test_ttl_cache_state_machine_matches_the_model = TTLCacheMachine.TestCase
+
+
+# ---------------------------------------------------------------- write-through
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore({"ada": 1, "grace": 2})
+
+
+@pytest.fixture
+def wt(store: FakeStore, clock: FakeClock) -> WriteThroughCache[Any, Any]:
+    return WriteThroughCache(store, TTL, clock=clock)
+
+
+def test_write_through_exposes_its_ttl_cache(wt: WriteThroughCache[Any, Any]) -> None:
+    assert isinstance(wt.cache, TTLCache)
+
+
+def test_read_miss_reads_the_store_once_then_serves_from_cache(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    assert wt.read("ada") == 1
+    assert wt.read("ada") == 1
+    assert wt.read("ada") == 1
+    assert store.calls == [("get", "ada")]
+    assert (wt.cache.hits, wt.cache.misses) == (2, 1)
+
+
+def test_read_of_a_key_the_store_lacks_raises_key_error_and_caches_nothing(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    with pytest.raises(KeyError):
+        wt.read("nobody")
+    with pytest.raises(KeyError):
+        wt.read("nobody")
+    assert store.reads == 2
+    store.data["nobody"] = 0
+    assert wt.read("nobody") == 0
+
+
+def test_read_rereads_the_store_after_the_ttl(
+    wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
+) -> None:
+    wt.read("ada")
+    store.data["ada"] = 100  # changed behind the cache's back: visible after the TTL
+    clock.advance(TTL - 1)
+    assert wt.read("ada") == 1
+    clock.advance(1)
+    assert wt.read("ada") == 100
+    assert store.reads == 2
+
+
+def test_write_goes_to_the_store_then_the_cache(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    wt.write("linus", 3)
+    assert store.data["linus"] == 3
+    assert store.calls == [("set", "linus")]
+    assert wt.read("linus") == 3
+    assert store.reads == 0
+
+
+def test_write_replaces_a_cached_value_without_reading_the_store(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    assert wt.read("ada") == 1
+    wt.write("ada", 10)
+    assert wt.read("ada") == 10
+    assert store.data["ada"] == 10
+    assert store.reads == 1
+
+
+def test_written_value_is_fresh_for_a_full_ttl(
+    wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
+) -> None:
+    wt.write("k", "v")
+    clock.advance(TTL - 0.5)
+    assert wt.read("k") == "v"
+    assert store.reads == 0
+    clock.advance(0.5)
+    assert wt.read("k") == "v"
+    assert store.reads == 1
+
+
+def test_failed_write_propagates_and_leaves_the_cached_value(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    assert wt.read("ada") == 1
+    store.failing = True
+    with pytest.raises(StoreDown):
+        wt.write("ada", 99)
+    store.failing = False
+    assert wt.read("ada") == 1
+    assert store.data["ada"] == 1
+    assert store.reads == 1
+
+
+def test_failed_write_of_an_uncached_key_caches_nothing(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    store.failing = True
+    with pytest.raises(StoreDown):
+        wt.write("new", "value")
+    store.failing = False
+    with pytest.raises(KeyError):
+        wt.read("new")
+    assert store.reads == 1
+
+
+def test_failed_write_keeps_the_original_expiry(
+    wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
+) -> None:
+    wt.read("ada")
+    clock.advance(5)
+    store.failing = True
+    with pytest.raises(StoreDown):
+        wt.write("ada", 99)
+    store.failing = False
+    clock.advance(TTL - 5)
+    assert wt.read("ada") == 1
+    assert store.reads == 2
+
+
+def test_delete_removes_from_store_and_cache(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    assert wt.read("ada") == 1
+    wt.delete("ada")
+    assert "ada" not in store.data
+    with pytest.raises(KeyError):
+        wt.read("ada")
+    assert store.reads == 2
+
+
+def test_delete_of_an_absent_key_is_fine(wt: WriteThroughCache[Any, Any], store: FakeStore) -> None:
+    wt.delete("nobody")
+    assert store.calls == [("delete", "nobody")]
+
+
+def test_failed_delete_propagates_and_leaves_the_cache(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    assert wt.read("grace") == 2
+    store.failing = True
+    with pytest.raises(StoreDown):
+        wt.delete("grace")
+    store.failing = False
+    assert wt.read("grace") == 2
+    assert store.data["grace"] == 2
+    assert store.reads == 1
+
+
+def test_write_through_caches_falsy_values(
+    wt: WriteThroughCache[Any, Any], store: FakeStore
+) -> None:
+    store.data["zero"] = 0
+    store.data["none"] = None
+    for _ in range(3):
+        assert wt.read("zero") == 0
+        assert wt.read("none") is None
+    assert store.reads == 2
+
+
+class WriteThroughMachine(RuleBasedStateMachine):
+    """Cache and store never disagree, and the store is read exactly on cache misses."""
+
+    keys = st.sampled_from(["a", "b", "c"])
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FakeClock(0)
+        self.store = FakeStore()
+        self.wt: WriteThroughCache[str, int] = WriteThroughCache(self.store, TTL, clock=self.clock)
+        self.stored: dict[str, int] = {}
+        self.cached: dict[str, tuple[int, float]] = {}
+        self.store_reads = 0
+        self.hits = 0
+        self.misses = 0
+
+    @rule(key=keys)
+    def read(self, key: str) -> None:
+        if key in self.cached and self.clock.now < self.cached[key][1]:
+            self.hits += 1
+        else:
+            self.misses += 1
+            self.store_reads += 1
+            self.cached.pop(key, None)
+            if key in self.stored:
+                self.cached[key] = (self.stored[key], self.clock.now + TTL)
+        if key in self.stored:
+            assert self.wt.read(key) == self.stored[key], "cache and store disagree"
+        else:
+            with pytest.raises(KeyError):
+                self.wt.read(key)
+
+    @rule(key=keys, value=st.integers(min_value=0, max_value=9), fails=st.booleans())
+    def write(self, key: str, value: int, fails: bool) -> None:
+        self.store.failing = fails
+        try:
+            if fails:
+                with pytest.raises(StoreDown):
+                    self.wt.write(key, value)
+            else:
+                self.wt.write(key, value)
+                self.stored[key] = value
+                self.cached[key] = (value, self.clock.now + TTL)
+        finally:
+            self.store.failing = False
+
+    @rule(key=keys, fails=st.booleans())
+    def delete(self, key: str, fails: bool) -> None:
+        self.store.failing = fails
+        try:
+            if fails:
+                with pytest.raises(StoreDown):
+                    self.wt.delete(key)
+            else:
+                self.wt.delete(key)
+                self.stored.pop(key, None)
+                self.cached.pop(key, None)
+        finally:
+            self.store.failing = False
+
+    @rule(seconds=st.sampled_from([0, 1, 4, 9, 10, 11]))
+    def advance(self, seconds: int) -> None:
+        self.clock.advance(seconds)
+
+    @invariant()
+    def store_holds_what_was_written(self) -> None:
+        assert self.store.data == self.stored
+
+    @invariant()
+    def store_is_read_exactly_on_misses(self) -> None:
+        assert self.store.reads == self.store_reads
+        assert (self.wt.cache.hits, self.wt.cache.misses) == (self.hits, self.misses)
+
+
+WriteThroughMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
+test_write_through_state_machine_cache_and_store_never_disagree = WriteThroughMachine.TestCase
+
+
+# ---------------------------------------------------------------- hot keys (performance)
+
+READS = 10_000
+TICK = 0.01  # the clock moves 10 ms per read: 100 s in all, ten 9.995 s windows
+WINDOW = 9.995  # not a multiple of TICK, so no read lands exactly on an expiry instant
+
+
+@pytest.mark.performance
+def test_hot_key_cache_aside_loads_once_per_ttl_window() -> None:
+    clock = FakeClock(0)
+    cache: TTLCache[str, str] = TTLCache(WINDOW, clock=clock)
+    loader = Loader("hot")
+    for _ in range(READS):
+        assert cache.get_or_load("hot", loader) == "hot"
+        clock.advance(TICK)
+    assert len(loader.keys) == 10, f"{len(loader.keys)} loads for {READS} reads of one key"
+    assert (cache.hits, cache.misses) == (READS - 10, 10)
+
+
+@pytest.mark.performance
+def test_hot_key_write_through_reads_the_store_once_per_ttl_window() -> None:
+    clock = FakeClock(0)
+    store = FakeStore({"hot": 42})
+    wt: WriteThroughCache[str, int] = WriteThroughCache(store, WINDOW, clock=clock)
+    for _ in range(READS):
+        assert wt.read("hot") == 42
+        clock.advance(TICK)
+    assert store.reads == 10, f"{store.reads} store reads for {READS} reads of one key"
+
+
+@pytest.mark.performance
+def test_hot_key_written_often_is_never_read_from_the_store() -> None:
+    clock = FakeClock(0)
+    store = FakeStore()
+    wt: WriteThroughCache[str, int] = WriteThroughCache(store, WINDOW, clock=clock)
+    for i in range(READS):
+        if i % 500 == 0:
+            wt.write("hot", i)
+        assert wt.read("hot") == i - i % 500
+        clock.advance(TICK)
+    assert store.reads == 0
