@@ -105,6 +105,8 @@ class ProgressEvent:
     row: BatchRow | None  # None for the first event, sent before any grading finished
 
 
+#: Called in the thread that called grade_batch: once before any grading finished, then once
+#: per finished submission.
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
@@ -349,6 +351,18 @@ def _skipped(candidate: str, path: Path) -> BatchRow:
     )
 
 
+def _outcome(future: Future[_Graded] | None, candidate: str, path: Path) -> _Graded:
+    if future is None or future.cancelled() or not future.done():
+        return _Graded(_skipped(candidate, path))
+    failure = future.exception()
+    if failure is not None:  # a worker never raises an Exception; this is for anything else
+        error = f"grader error: {type(failure).__name__}: {failure}"
+        return _Graded(
+            BatchRow(candidate=candidate, submission=str(path), status=RowStatus.ERROR, error=error)
+        )
+    return future.result()
+
+
 def grade_batch(
     submissions: Sequence[Path],
     exercises: Sequence[Exercise],
@@ -381,14 +395,17 @@ def grade_batch(
     interrupted = False
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-batch")
     futures: list[Future[_Graded]] = []
+    named: dict[Future[_Graded], tuple[str, Path]] = {}
     try:
         for name, path in zip(names, submissions, strict=True):
             futures.append(executor.submit(batch.grade, name, path))
+            named[futures[-1]] = (name, path)
         if notify:
             notify(ProgressEvent(0, len(futures), None))
         for done, future in enumerate(as_completed(futures), start=1):
             if notify:
-                notify(ProgressEvent(done, len(futures), future.result().row))
+                row = _outcome(future, *named[future]).row
+                notify(ProgressEvent(done, len(futures), row))
     except KeyboardInterrupt:
         interrupted = True
         batch.stop.set()
@@ -401,9 +418,7 @@ def grade_batch(
                 interrupted = True
                 batch.stop.set()
     graded = [
-        futures[i].result()
-        if i < len(futures) and futures[i].done() and not futures[i].cancelled()
-        else _Graded(_skipped(name, path))
+        _outcome(futures[i] if i < len(futures) else None, name, path)
         for i, (name, path) in enumerate(zip(names, submissions, strict=True))
     ]
     stubs = {e.id: similarity.stub_files(e) for e in exercises if not e.is_quiz}

@@ -263,7 +263,8 @@ def test_timeout_with_a_timed_out_test() -> None:
     not_run = next(t for t in result.tests if t.name == C)
     assert "not run" in not_run.message
     assert not_run.weight == 2.0
-    assert result.score == 0  # an incomplete run earns nothing: it could have been cut short on purpose
+    # An incomplete run earns nothing: it could have been cut short on purpose.
+    assert result.score == 0
     assert B in result.message and "3 s" in result.message
 
 
