@@ -9,15 +9,13 @@ deadline enforced from here with SIGKILL. Run as an ordinary user, the code runs
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
-import resource
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -34,34 +32,17 @@ from grader.sandboxes.workspace import (
 
 FIRST_UID = 62000  # the sandbox users: uids no account on the machine is expected to have
 UID_SLOTS = 1000
-CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
 RUNNER_FILE_LIMIT = 64 << 20
 PROCESS_LIMIT = 256  # RLIMIT_NPROC of the test processes: counts every process of the sandbox user
 STDERR_KEPT = 8192
 
 
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _unshare_network() -> None:
-    if _libc().unshare(CLONE_NEWNET) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
-
-
 @cache
 def network_isolation_available() -> bool:
     """Whether this process may give a child a network namespace of its own (root, usually)."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        try:
-            _unshare_network()
-            os._exit(0)
-        except BaseException:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x40000000) != 0)"
+    done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, timeout=30)
+    return done.returncode == 0
 
 
 @contextlib.contextmanager
@@ -99,35 +80,48 @@ def _user_processes(uid: int) -> list[int]:
     return pids
 
 
+# Run by a fresh `python -I -c` between the grader and the runner: it drops to the sandbox user,
+# unshares the network and sets limits, then execs the runner. A launcher process rather than
+# Popen's preexec_fn, which is unsafe in a grader with threads (batch grading).
+LAUNCHER = """
+import ctypes, os, resource, sys
+uid, isolate, file_limit = int(sys.argv[1]), sys.argv[2] == "1", int(sys.argv[3])
+for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, file_limit)):
+    resource.setrlimit(which, (value, value))
+libc = ctypes.CDLL(None, use_errno=True)
+if isolate and libc.unshare(0x40000000) != 0:
+    sys.exit("launcher: unshare(CLONE_NEWNET) failed")
+if uid >= 0:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: the runner dies with the grader
+os.execv(sys.argv[4], sys.argv[4:])
+"""
+
+# As the sandbox user, kill(-1) reaches every process of that user but the caller.
+KILLER = """
+import os, signal, sys
+uid = int(sys.argv[1])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+os.kill(-1, signal.SIGKILL)
+"""
+
+
 def kill_user_processes(uid: int) -> None:
     """SIGKILL every process of `uid`, daemons that left the runner's session included."""
     for _ in range(20):
         if not _user_processes(uid):
             return
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            try:
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                os.kill(-1, signal.SIGKILL)  # as that user: every process of it but this one
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-
-
-def _preexec(uid: int | None, isolate_network: bool) -> Callable[[], None]:
-    def enter() -> None:  # runs in the child between fork and exec
-        for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, RUNNER_FILE_LIMIT)):
-            resource.setrlimit(which, (value, value))
-        if isolate_network:
-            _unshare_network()
-        if uid is not None:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runner dies with the grader
-
-    return enter
+        subprocess.run(
+            [sys.executable, "-I", "-c", KILLER, str(uid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=30,
+            check=False,
+        )
 
 
 class LocalSandbox:
@@ -176,15 +170,19 @@ class LocalSandbox:
             for path in (out_path, err_path):
                 path.chmod(0o600)
             try:
+                isolate = "1" if network_isolation_available() else "0"
                 process = subprocess.Popen(
-                    [self.python, "-I", "-B", str(RUNNER), str(root / REQUEST_NAME)],
+                    [
+                        *(self.python, "-I", "-c", LAUNCHER),
+                        *(str(uid if uid is not None else -1), isolate, str(RUNNER_FILE_LIMIT)),
+                        *(self.python, "-I", "-B", str(RUNNER), str(root / REQUEST_NAME)),
+                    ],
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=err,
                     cwd=root,
                     env=minimal_environment(str(root)),
                     start_new_session=True,
-                    preexec_fn=_preexec(uid, network_isolation_available()),
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise InfrastructureError(f"local sandbox: cannot start the runner: {exc}") from exc
