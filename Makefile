@@ -5,7 +5,7 @@ PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys, ve
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install image demo test lint typecheck validate unit bench clean
+.PHONY: install image browser demo test lint typecheck validate unit bench clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,16 @@ image: install
 		$(BIN)/grader sandbox build; \
 	fi
 
+# Headless Chromium, for the test that renders the HTML report in a real browser.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "make browser: install chromium to run the HTML report's browser test"; \
+		fi; \
+	fi
+
 demo: install image
 	$(BIN)/grade examples/submission
 
@@ -41,11 +51,12 @@ typecheck: install
 validate: install image
 	$(BIN)/grader validate
 
-unit: install image
+unit: install image browser
 	$(BIN)/pytest -q
 
 bench: install image
 	$(BIN)/python bench/sandboxes.py
+	$(BIN)/python bench/batch.py
 
 test: lint typecheck validate unit
 

@@ -17,17 +17,25 @@ from typing import ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from grader import __version__
 from grader.assessment import Assessment, assessment_names, load_assessment
+from grader.batch import (
+    BatchSummary,
+    default_jobs,
+    discover,
+    grade_batch,
+    read_reports,
+)
 from grader.catalog import Catalog, Exercise, catalog_table
 from grader.errors import BadInputError, GraderError, InfrastructureError
 from grader.grading import grade_submission
 from grader.kit import build_kit
-from grader.report import for_candidate
+from grader.report import GradeReport, for_candidate
+from grader.reports import gradescope, html, junit, terminal
 from grader.reports import json as json_report
-from grader.reports import terminal
 from grader.sandboxes import docker as docker_sandbox
 from grader.sandboxes.choice import CHOICES, Chosen, SandboxChoice, choose_sandbox
 from grader.sandboxes.doctor import diagnose
@@ -40,6 +48,7 @@ EXIT_BELOW_THRESHOLD = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFRASTRUCTURE = 3
 EXIT_INTERRUPTED = 130
+DEFAULT_BATCH_OUTPUT = "grade-results"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -90,6 +99,8 @@ def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             err.print("interrupted")
             sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException:  # click reports its own usage errors (exit 2)
+            raise
         except Exception as exc:  # a bug of ours: say so plainly; GRADER_DEBUG=1 shows where
             if os.environ.get("GRADER_DEBUG") == "1":
                 raise
@@ -135,19 +146,40 @@ def _load(exercises_dir: Path | None) -> Catalog:
     return catalog
 
 
+FORMATS = ("terminal", "json", "junit", "gradescope", "html")
+
+
+def render(report: GradeReport, output_format: str) -> str:
+    """One report in a file format (every format but the terminal's)."""
+    renderers: dict[str, Callable[[GradeReport], str]] = {
+        "json": json_report.render,
+        "junit": junit.render,
+        "gradescope": gradescope.render,
+        "html": html.render,
+    }
+    return renderers[output_format](report)
+
+
 @click.command()
-@click.argument("submission", type=click.Path(path_type=Path))
+@click.argument("submissions", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--batch",
+    "batch_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder whose every child folder or archive is one candidate's submission.",
+)
 @click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Grade only these exercises.")
 @assessment_option
 @click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
+    "--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="The report file; for several submissions, the folder for reports and summary "
+    f"(default ./{DEFAULT_BATCH_OUTPUT}).",
 )
 @click.option(
     "--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the percentage is below this."
@@ -159,52 +191,168 @@ def _load(exercises_dir: Path | None) -> Catalog:
     show_default=True,
     help="candidate: withhold the hidden tests' names and messages and the code's output.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="the number of cores",
+    help="Submissions graded at once (several submissions).",
+)
+@click.option("--force", is_flag=True, help="Regrade submissions the cache says are unchanged.")
 @sandbox_option
 @exercises_option
 @click.version_option(__version__)
 @_errors_to_exit_codes
 def grade(
-    submission: Path,
+    submissions: tuple[Path, ...],
+    batch_dirs: tuple[Path, ...],
     exercise_ids: tuple[str, ...],
     output_format: str,
     output: Path | None,
     fail_under: float | None,
     assessment: str | None,
     feedback: str,
+    jobs: int,
+    force: bool,
     sandbox: SandboxChoice,
     runtime: str | None,
     exercises_dir: Path | None,
 ) -> None:
-    """Grade one SUBMISSION: a folder, .zip or .tar.gz with <exercise-id>/solution.py files."""
+    """Grade SUBMISSIONS: folders, .zip or .tar.gz files with <exercise-id>/solution.py files.
+
+    One submission gives one report; several (or --batch) are graded in parallel into a folder
+    of reports with a ranked summary.
+    """
+    if not submissions and not batch_dirs:
+        raise click.UsageError("give a submission (a folder or an archive), or --batch DIR")
     catalog = _load(exercises_dir)
     catalog.require_valid()
     scope = _scope(catalog, exercise_ids, assessment)
+    if len(submissions) == 1 and not batch_dirs:
+        if output is not None and output.is_dir():
+            raise BadInputError(f"{output} is a folder: give a file for the report")
+        report = _grade_one(submissions[0], catalog, scope, sandbox, runtime)
+        if feedback == "candidate":
+            report = for_candidate(report)
+        if output_format == "terminal":
+            console = Console(
+                file=output.open("w", encoding="utf-8") if output else None,
+                width=120 if output else None,
+            )
+            terminal.render(report, console)
+        elif output:
+            output.write_text(render(report, output_format), encoding="utf-8")
+        else:
+            click.echo(render(report, output_format), nl=False)
+        if fail_under is not None and report.percent < fail_under:
+            sys.exit(EXIT_BELOW_THRESHOLD)
+        return
+    summary = _grade_many(
+        discover(submissions, batch_dirs),
+        scope,
+        output or Path(DEFAULT_BATCH_OUTPUT),
+        output_format=output_format,
+        feedback=feedback,
+        jobs=jobs,
+        force=force,
+        sandbox=sandbox,
+        runtime=runtime,
+    )
+    if summary.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if fail_under is not None and any(row.percent < fail_under for row in summary.rows):
+        sys.exit(EXIT_BELOW_THRESHOLD)
+
+
+def _grade_one(
+    submission: Path, catalog: Catalog, scope: Scope, sandbox: SandboxChoice, runtime: str | None
+) -> GradeReport:
     with open_submission(submission, catalog.ids) as opened:
         chosen = make_sandbox(sandbox, runtime)
-        report = grade_submission(
+        return grade_submission(
             opened,
             scope.exercises,
             chosen.sandbox,
             weights=scope.weights,
             warnings=chosen.warnings,
-            assessment=assessment,
+            assessment=scope.assessment.title if scope.assessment else None,
         )
+
+
+def _grade_many(
+    paths: list[Path],
+    scope: Scope,
+    out: Path,
+    *,
+    output_format: str,
+    feedback: str,
+    jobs: int,
+    force: bool,
+    sandbox: SandboxChoice,
+    runtime: str | None,
+) -> BatchSummary:
+    """Grade a batch into `out`: a JSON report per candidate, the summary, and the chosen format."""
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"{out} is a file: a batch needs a folder for its reports")
+    chosen = make_sandbox(sandbox, runtime)
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True) as progress:
+        summary = grade_batch(
+            paths,
+            scope.exercises,
+            lambda: chosen.sandbox,
+            output_dir=out,
+            jobs=jobs,
+            cache_dir=out / ".cache",
+            force=force,
+            progress=progress,
+            weights=scope.weights,
+            warnings=chosen.warnings,
+        )
+    reports = read_reports(summary, out)
     if feedback == "candidate":
-        report = for_candidate(report)
-    if output_format == "json":
-        text = json_report.render(report)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
-    else:
-        console = Console(
-            file=output.open("w", encoding="utf-8") if output else None,
-            width=120 if output else None,
+        reports = {name: for_candidate(report) for name, report in reports.items()}
+        for name, report in reports.items():
+            (out / "feedback").mkdir(exist_ok=True)
+            (out / "feedback" / f"{name}.json").write_text(
+                json_report.render(report), encoding="utf-8"
+            )
+    if output_format == "html":
+        (out / "report.html").write_text(html.render_batch(summary, reports), encoding="utf-8")
+    elif output_format == "junit":
+        (out / "junit.xml").write_text(junit.render_many(reports), encoding="utf-8")
+    elif output_format == "gradescope":
+        (out / "gradescope").mkdir(exist_ok=True)
+        for name, report in reports.items():
+            (out / "gradescope" / f"{name}.json").write_text(
+                gradescope.render(report), encoding="utf-8"
+            )
+    Console().print(ranking_table(summary, out))
+    if summary.interrupted:
+        err.print("[bold yellow]interrupted:[/] the reports written so far are kept")
+    return summary
+
+
+def ranking_table(summary: BatchSummary, out: Path) -> Table:
+    table = Table(
+        title=f"Ranking ({len(summary.rows)} submissions, {summary.total_s:.0f} s): {out}"
+    )
+    for column in ("#", "Candidate", "Status", "Percent", "Score", "Time s", "Similar to"):
+        table.add_column(
+            column, justify="right" if column in {"#", "Percent", "Time s"} else "left"
         )
-        terminal.render(report, console)
-    if fail_under is not None and report.percent < fail_under:
-        sys.exit(EXIT_BELOW_THRESHOLD)
+    for rank, row in enumerate(summary.ranking(), 1):
+        table.add_row(
+            str(rank),
+            row.candidate,
+            row.status.value + (f": {row.error}" if row.error else ""),
+            f"{row.percent:.1f}",
+            f"{row.score:g}/{row.max_score:g}",
+            f"{row.time_s:.1f}",
+            ", ".join(row.similar_to),
+        )
+    return table
 
 
 @click.group()

@@ -13,6 +13,7 @@ import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -247,3 +248,49 @@ def test_validate_passes_on_a_sound_catalog_and_names_a_mutant_that_survives(
 def test_exercises_lists_the_catalog() -> None:
     done = run("grader", "exercises")
     assert done.returncode == 0 and "adder" in done.stdout and "greeter" in done.stdout
+
+
+@pytest.mark.parametrize("output_format", ["junit", "gradescope", "html"])
+def test_one_submission_renders_in_every_file_format(tmp_path: Path, output_format: str) -> None:
+    out = tmp_path / f"report.{output_format}"
+    path = submission(tmp_path / "sub", adder="def add(a, b):\n    return a - b\n", greeter=GREET)
+    done = run("grade", path, "--sandbox", "local", "--format", output_format, "-o", out)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    if output_format == "junit":
+        suites = ElementTree.fromstring(text)
+        assert {s.get("name") for s in suites.iter("testsuite")} == {"adder", "greeter"}
+        assert suites.find(".//failure") is not None
+    elif output_format == "gradescope":
+        results = json.loads(text)
+        assert results["score"] == 5 and len(results["tests"]) == 6
+    else:
+        assert "<table" in text and "adder" in text and "http" not in text.replace("http-equiv", "")
+
+
+def test_a_batch_writes_reports_a_summary_and_a_ranking(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    submission(batch / "ann", adder=ADD, greeter=GREET)
+    submission(batch / "bob", adder="def add(a, b):\n    return a - b\n", greeter=GREET)
+    (batch / "eve.zip").write_bytes(b"not a zip")
+    out = tmp_path / "out"
+    done = run(
+        "grade", "--batch", batch, "--sandbox", "local", "-j", "2", "--format", "junit", "-o", out
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {row["candidate"]: row for row in summary["rows"]}
+    assert rows["ann"]["percent"] == 100 and rows["bob"]["percent"] < 100
+    assert rows["eve"]["status"] == "error" and "not a readable archive" in rows["eve"]["error"]
+    assert (out / "reports" / "ann.json").exists() and (out / "summary.csv").exists()
+    assert ElementTree.parse(out / "junit.xml").getroot().find(".//testsuite") is not None
+    assert done.stdout.index("ann") < done.stdout.index("bob")  # ranked
+    again = run("grade", "--batch", batch, "--sandbox", "local", "-o", out)
+    assert json.loads((out / "summary.json").read_text())["rows"][0]["status"] == "cached", (
+        again.stderr
+    )
+
+
+def test_no_submission_at_all_is_a_usage_error() -> None:
+    done = run("grade")
+    assert done.returncode == 2 and "give a submission" in done.stderr
