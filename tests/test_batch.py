@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -82,19 +83,6 @@ def daemon_loop(marker: str) -> str:
         f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', '{marker}'],"
         " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n" + LOOP
     )
-
-
-def processes_with(marker: str) -> list[int]:
-    """Processes whose command line holds `marker` (as tests/sandboxes/test_containment.py)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def folder(root: Path, **solutions: str) -> Path:
@@ -210,6 +198,7 @@ def by_candidate(summary: BatchSummary) -> dict[str, BatchRow]:
 def test_a_batch_grades_in_parallel_caches_and_regrades_with_force(
     tmp_path: Path,
     exercises: list[Exercise],
+    processes_with: Callable[[str], list[int]],
 ) -> None:
     marker = f"grader-batch-daemon-{uuid.uuid4().hex}"
     submissions = discover(batch_dirs=[make_batch(tmp_path / "round", marker)])
@@ -303,6 +292,7 @@ def test_a_batch_grades_in_parallel_caches_and_regrades_with_force(
 def test_ctrl_c_stops_scheduling_and_lets_running_gradings_clean_up(
     tmp_path: Path,
     exercises: list[Exercise],
+    processes_with: Callable[[str], list[int]],
 ) -> None:
     marker = f"grader-batch-interrupted-{uuid.uuid4().hex}"
     root = tmp_path / "round"

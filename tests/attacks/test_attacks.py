@@ -46,18 +46,6 @@ def sandbox(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def grade(
     path: Path, sandbox: str, *options: str
 ) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
@@ -286,7 +274,9 @@ def _with_marker(tmp_path: Path, source: str) -> Path:
     return root
 
 
-def test_a_fork_bomb_is_contained_and_nothing_survives(sandbox: str, tmp_path: Path) -> None:
+def test_a_fork_bomb_is_contained_and_nothing_survives(
+    sandbox: str, tmp_path: Path, processes_with: Callable[[str], list[int]]
+) -> None:
     marker = f"bomb-{uuid.uuid4().hex}"
     root = _with_marker(
         tmp_path,
@@ -299,7 +289,9 @@ def test_a_fork_bomb_is_contained_and_nothing_survives(sandbox: str, tmp_path: P
     assert processes_with(marker) == []
 
 
-def test_a_daemon_does_not_outlive_the_grading(sandbox: str, tmp_path: Path) -> None:
+def test_a_daemon_does_not_outlive_the_grading(
+    sandbox: str, tmp_path: Path, processes_with: Callable[[str], list[int]]
+) -> None:
     marker = f"daemon-{uuid.uuid4().hex}"
     root = _with_marker(
         tmp_path,

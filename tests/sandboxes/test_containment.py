@@ -7,6 +7,7 @@ import os
 import socket
 import textwrap
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,18 +57,6 @@ def run_one(
 
 def outcomes(run: ExerciseRun) -> dict[str, str]:
     return {test.nodeid.split("::")[-1]: test.outcome for test in run.tests}
-
-
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 REFERENCE = """
@@ -254,7 +243,9 @@ def test_output_floods_are_capped(sandbox: Sandbox, tmp_path: Path) -> None:
     assert len(run.stdout) <= (1 << 20) + 100 and len(run.stderr) <= (1 << 20) + 100
 
 
-def test_daemons_do_not_outlive_the_run(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_daemons_do_not_outlive_the_run(
+    sandbox: Sandbox, tmp_path: Path, processes_with: Callable[[str], list[int]]
+) -> None:
     marker = f"grader-daemon-{uuid.uuid4().hex}"
     run_one(
         sandbox,
@@ -273,7 +264,7 @@ def test_daemons_do_not_outlive_the_run(sandbox: Sandbox, tmp_path: Path) -> Non
 
 
 def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, processes_with: Callable[[str], list[int]]
 ) -> None:
     marker = f"grader-bomb-{uuid.uuid4().hex}"
     run = run_one(
