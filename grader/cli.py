@@ -363,11 +363,20 @@ def grader() -> None:
 
 @grader.command()
 @click.argument("exercise_ids", nargs=-1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="the number of cores",
+    help="Sandbox runs at once.",
+)
 @sandbox_option
 @exercises_option
 @_errors_to_exit_codes
 def validate_command(
     exercise_ids: tuple[str, ...],
+    jobs: int,
     sandbox: SandboxChoice,
     runtime: str | None,
     exercises_dir: Path | None,
@@ -376,7 +385,7 @@ def validate_command(
     catalog = _load(exercises_dir)
     exercises = catalog.select(exercise_ids)
     chosen = make_sandbox(sandbox, runtime)
-    checks = validate(catalog, exercises, chosen.sandbox)
+    checks = validate(catalog, exercises, chosen.sandbox, jobs=jobs)
     failures = [check for check in checks if not check.ok]
     console = Console()
     if failures:

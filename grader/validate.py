@@ -8,6 +8,7 @@ k-th mutant of every exercise together, so the runner's per-run start is paid a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,9 @@ def _summary(result: ExerciseResult) -> str:
     return detail
 
 
-def validate(catalog: Catalog, exercises: Sequence[Exercise], sandbox: Sandbox) -> list[Check]:
+def validate(
+    catalog: Catalog, exercises: Sequence[Exercise], sandbox: Sandbox, *, jobs: int = 1
+) -> list[Check]:
     checks = [
         Check(path.parent.name, "manifest", False, problem)
         for path, problem in catalog.problems.items()
@@ -84,18 +87,28 @@ def validate(catalog: Catalog, exercises: Sequence[Exercise], sandbox: Sandbox) 
         else:
             ready.append(exercise)
 
-    def run(batch: list[Candidate], want_pass: bool) -> None:
-        if not batch:
-            return
+    def run(batch: list[Candidate], want_pass: bool) -> list[Check]:
         results = grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
-        for (exercise, subject, _), result in zip(batch, results, strict=True):
-            ok = (result.status == Status.PASSED) == want_pass
-            checks.append(Check(exercise.id, subject, ok, _summary(result)))
+        return [
+            Check(
+                exercise.id,
+                subject,
+                (result.status == Status.PASSED) == want_pass,
+                _summary(result),
+            )
+            for (exercise, subject, _), result in zip(batch, results, strict=True)
+        ]
 
-    run([(e, "reference", _reference(e)) for e in ready], want_pass=True)
-    run([(e, "stub", _stub(e)) for e in ready], want_pass=False)
-    for batch in _mutant_batches(ready):
-        run(batch, want_pass=False)
+    batches = [
+        ([(e, "reference", _reference(e)) for e in ready], True),
+        ([(e, "stub", _stub(e)) for e in ready], False),
+        *((batch, False) for batch in _mutant_batches(ready)),
+    ]
+    # Sandbox runs are independent: a few at once use the cores while suites wait on barriers,
+    # sleeps and subprocesses. The checks keep the batches' order whatever finishes first.
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for found in pool.map(lambda item: run(*item), [b for b in batches if b[0]]):
+            checks += found
     return checks
 
 
