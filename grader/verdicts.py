@@ -111,7 +111,12 @@ def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
         expected = canaries.expected
         if any(reported[n] != outcome for n, outcome in expected.items() if n in reported):
             return "reported outcomes that did not happen (a canary test's result was forged)"
-        if run.finished and not set(expected) <= set(reported):
+        collected_all = (
+            run.collected is not None
+            and not run.collect_errors
+            and {test.nodeid for test in run.collected} == set(run.expected or ())
+        )
+        if run.finished and collected_all and not set(expected) <= set(reported):
             return "finished without running every canary test"
     if run.expected is not None and not set(reported) <= set(run.expected):
         return "reported tests that are not in the hidden suite"

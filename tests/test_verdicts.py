@@ -454,3 +454,11 @@ def test_a_suite_the_trusted_collection_could_not_collect_is_an_error() -> None:
     run = make_run(expected=None, expected_problem="ImportError: boom")
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.ERROR and "boom" in result.message
+
+
+def test_a_collection_that_broke_is_an_error_not_a_forgery() -> None:
+    """sys.exit at import: pytest finishes with an internal error and runs no canary."""
+    canaries, run = with_canaries({"passed": "passed", "failed": "failed"})
+    broken = run.model_copy(update={"tests": [], "collected": collected()})
+    result = verdicts.from_run(EXERCISE, broken, canaries)
+    assert result.status is Status.ERROR and result.score == 0
