@@ -59,6 +59,11 @@ PRELOAD = (
     "sqlite3",
     "concurrent.futures",
     "multiprocessing",
+    "unittest.mock",
+    "anyio._backends._asyncio",
+    "tomllib",
+    "xml.etree.ElementTree",
+    "faulthandler",
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,6 +78,13 @@ def preload() -> None:
         for name in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        # pytest imports its built-in plugins when a session starts: once here instead.
+        with contextlib.suppress(ImportError, AttributeError):
+            from _pytest.config import default_plugins
+
+            for name in default_plugins:
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(f"_pytest.{name}")
         # Hypothesis builds a table of Unicode characters on the first text strategy (seconds);
         # built here once, every forked test process starts with it.
         with contextlib.suppress(Exception):
