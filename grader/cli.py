@@ -60,6 +60,18 @@ exercises_option = click.option(
     help="The catalog folder (default: the bundled exercises).",
 )
 
+def jobs_option(help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`--jobs N`: how much runs side by side, by default one per core."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=default_jobs,
+        show_default="the number of cores",
+        help=help,
+    )
+
+
 assessment_option = click.option(
     "--assessment",
     "-a",
@@ -191,14 +203,7 @@ def render(report: GradeReport, output_format: str) -> str:
     show_default=True,
     help="candidate: withhold the hidden tests' names and messages and the code's output.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=default_jobs,
-    show_default="the number of cores",
-    help="Submissions graded at once (several submissions).",
-)
+@jobs_option("Submissions graded at once (several submissions).")
 @click.option("--force", is_flag=True, help="Regrade submissions the cache says are unchanged.")
 @sandbox_option
 @exercises_option
@@ -363,14 +368,7 @@ def grader() -> None:
 
 @grader.command()
 @click.argument("exercise_ids", nargs=-1)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=default_jobs,
-    show_default="the number of cores",
-    help="Sandbox runs at once.",
-)
+@jobs_option("Sandbox runs at once.")
 @sandbox_option
 @exercises_option
 @_errors_to_exit_codes
