@@ -60,6 +60,7 @@ exercises_option = click.option(
     help="The catalog folder (default: the bundled exercises).",
 )
 
+
 def jobs_option(help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """`--jobs N`: how much runs side by side, by default one per core."""
     return click.option(
