@@ -25,12 +25,15 @@ def result(
     tests: list[TestResult] | None = None,
     metrics: Metrics | None = None,
     output: str = "",
+    *,
+    completed: bool = False,
 ) -> ExerciseResult:
     tests = tests or []
     correctness, performance = split_percent(tests)
     # Only a completed run earns points: an incomplete one (a timeout, a crash) could have been
-    # cut short on purpose after forging results, before the last canaries ran.
-    earns = status in {Status.PASSED, Status.PARTIAL, Status.FAILED}
+    # cut short on purpose after forging results, before the last canaries ran. A timeout whose
+    # suite was run again without the hung test, to the end, is complete.
+    earns = completed or status in {Status.PASSED, Status.PARTIAL, Status.FAILED}
     return ExerciseResult(
         id=exercise.id,
         title=exercise.manifest.title,
@@ -111,16 +114,20 @@ def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
         expected = canaries.expected
         if any(reported[n] != outcome for n, outcome in expected.items() if n in reported):
             return "reported outcomes that did not happen (a canary test's result was forged)"
-        collected_all = (
-            run.collected is not None
-            and not run.collect_errors
-            and {test.nodeid for test in run.collected} == set(run.expected or ())
-        )
+        collected_all = not run.collect_errors and collected_ids(run) == set(run.expected or ())
         if run.finished and collected_all and not set(expected) <= set(reported):
             return "finished without running every canary test"
     if run.expected is not None and not set(reported) <= set(run.expected):
         return "reported tests that are not in the hidden suite"
     return None
+
+
+def collected_ids(run: ExerciseRun) -> set[str] | None:
+    """What the run collected, with the hung test its resumed run went without."""
+    if run.collected is None:
+        return None
+    ids = {test.nodeid for test in run.collected}
+    return ids | {run.resumed_after.nodeid} if run.resumed_after else ids
 
 
 def from_run(
@@ -146,6 +153,22 @@ def from_run(
         for test in run.tests
         if test.nodeid not in hidden
     ]
+    hung = (
+        run.resumed_after if run.resumed_after and run.resumed_after.nodeid not in hidden else None
+    )
+    if hung:
+        weights[hung.nodeid] = hung.weight
+        tests.insert(
+            0,
+            TestResult(
+                name=hung.nodeid,
+                outcome="failed",
+                duration_s=limits.test_timeout_s,
+                message=f"timed out after {limits.test_timeout_s:g} s (the suite ran again without it)",
+                weight=hung.weight,
+                performance=hung.performance,
+            ),
+        )
 
     def error(message: str) -> ExerciseResult:
         return result(exercise, Status.ERROR, message, tests, metrics, output)
@@ -203,10 +226,13 @@ def from_run(
         return error(f"the tests could not be collected: {first.message}")
     if run.collected is None or not run.finished:
         return error(f"the test process ended before the suite completed ({_died(run)})")
-    if {test.nodeid for test in run.collected} != set(run.expected):
+    if collected_ids(run) != set(run.expected):
         return error("the test process did not collect the hidden suite as it is")
     if not weights:
         return error("the hidden suite collected no tests")
     if sorted(test.name for test in tests) != sorted(weights):
         return error("the reported tests do not match the collected tests")
+    if hung:
+        message = f"test {hung.nodeid} exceeded {limits.test_timeout_s:g} s"
+        return result(exercise, Status.TIMEOUT, message, tests, metrics, output, completed=True)
     return tally(exercise, tests, metrics, output)

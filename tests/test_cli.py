@@ -115,6 +115,16 @@ def test_an_infinite_loop_times_out_without_affecting_the_other_exercise(tmp_pat
     assert "exceeded 3 s" in report["exercises"][0]["message"]
 
 
+def test_one_hanging_test_fails_alone_and_the_others_keep_their_points(tmp_path: Path) -> None:
+    hangs_on_big = "def add(a, b):\n    while a == 10**20 + 1:\n        pass\n    return a + b\n"
+    report, _ = grade_json(submission(tmp_path / "sub", adder=hangs_on_big))
+    adder = report["exercises"][0]
+    outcomes = {t["name"].split("::")[-1]: t["outcome"] for t in adder["tests"]}
+    assert adder["status"] == "timeout" and outcomes["test_big_integers_are_exact"] == "failed"
+    assert outcomes["test_small"] == outcomes["test_matches_plus"] == "passed"
+    assert adder["score"] == 6  # 3 of the 5 shares (the big-integer test weighs 2)
+
+
 def test_sys_exit_at_import_is_never_graded_passed(tmp_path: Path) -> None:
     report, _ = grade_json(submission(tmp_path / "sub", adder="import sys\nsys.exit(0)\n" + ADD))
     adder = report["exercises"][0]

@@ -69,6 +69,7 @@ def make_run(**overrides: Any) -> protocol.ExerciseRun:
         "metrics": protocol.RunMetrics(wall_s=1.5, cpu_s=1.25, peak_rss_mb=42.0),
         "expected": [A, B, C],
         "expected_problem": "",
+        "resumed_after": None,
     }
     fields.update(overrides)
     return protocol.ExerciseRun(**fields)
@@ -462,3 +463,45 @@ def test_a_collection_that_broke_is_an_error_not_a_forgery() -> None:
     broken = run.model_copy(update={"tests": [], "collected": collected()})
     result = verdicts.from_run(EXERCISE, broken, canaries)
     assert result.status is Status.ERROR and result.score == 0
+
+
+def test_a_hung_test_after_which_the_suite_ran_to_the_end_keeps_the_others_points() -> None:
+    run = make_run(
+        collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
+        tests=reported("passed", A, C),
+        resumed_after=protocol.CollectedTest(nodeid=B),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT and result.score == 7.5  # A and C: 3 of 4 shares
+    assert outcomes(result) == {A: "passed", B: "failed", C: "passed"}
+    assert B in result.message and "ran again without it" in result.tests[0].message
+
+
+def test_a_resumed_run_that_hangs_again_earns_nothing() -> None:
+    run = make_run(
+        outcome="timeout",
+        timed_out_test=C,
+        finished=False,
+        exitstatus=None,
+        exit_code=None,
+        signal=9,
+        collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
+        tests=reported("passed", A),
+        resumed_after=protocol.CollectedTest(nodeid=B),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT and result.score == 0
+    assert outcomes(result) == {A: "passed", B: "failed", C: "failed"}
+
+
+def test_a_resumed_run_must_still_run_the_last_canaries() -> None:
+    canaries, run = with_canaries({"passed": "passed", "failed": "failed"})
+    first_canaries = [t for t in run.tests if t.nodeid.split("::")[0].startswith("test_0")]
+    resumed = run.model_copy(
+        update={
+            "collected": [c for c in run.collected or [] if c.nodeid != B],
+            "tests": [*first_canaries, *reported("passed", A, C)],
+            "resumed_after": protocol.CollectedTest(nodeid=B),
+        }
+    )
+    assert verdicts.from_run(EXERCISE, resumed, canaries).status is Status.TAMPERED
