@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -52,6 +53,9 @@ SANDBOX_UID = 10001
 ENGINE_TIMEOUT_S = 60.0
 STDERR_KEPT = 8192
 POLL_S = 0.1
+MAX_CONTAINER_AGE_S = (
+    6 * 3600.0
+)  # longer than any grading's deadline: a running one this old is lost
 
 _ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
@@ -213,12 +217,22 @@ def remove(container: Container) -> None:
         container.remove(force=True)
 
 
-def prune(client: docker.DockerClient) -> int:
-    """Remove every container this sandbox left behind (a crashed grader's); returns how many."""
+def prune(client: docker.DockerClient, *, max_age_s: float = MAX_CONTAINER_AGE_S) -> int:
+    """Remove the containers a crashed grader left behind; returns how many.
+
+    A grading that is running right now keeps its container: only stopped ones, and running ones
+    older than any grading's deadline could make them, are left behind.
+    """
     try:
         containers = client.containers.list(all=True, filters={"label": LABEL})
     except _ENGINE_ERRORS as exc:
         raise InfrastructureError(f"docker: cannot list containers ({exc})") from exc
+    now = datetime.now(UTC)
+    removed = 0
     for container in containers:
-        remove(container)
-    return len(containers)
+        created = str(container.attrs.get("Created", ""))[:19]  # e.g. 2026-11-26T03:08:43
+        started = datetime.fromisoformat(created).replace(tzinfo=UTC) if created else now
+        if container.status != "running" or (now - started).total_seconds() > max_age_s:
+            remove(container)
+            removed += 1
+    return removed

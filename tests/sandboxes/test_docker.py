@@ -167,13 +167,24 @@ def test_ctrl_c_during_grading_leaves_no_container(
 
 def test_prune_removes_containers_a_crash_left_behind(docker_sandbox: DockerSandbox) -> None:
     client = docker_sandbox.client
-    client.containers.create(docker_sandbox.image, command=["true"], labels={LABEL: "leftover"})
-    assert labelled(client)
-    done = subprocess.run(
-        [str(BIN / "grader"), "sandbox", "prune"], capture_output=True, text=True, timeout=120
+    leftover = client.containers.create(docker_sandbox.image, command=["true"], labels={LABEL: "x"})
+    busy = client.containers.run(
+        docker_sandbox.image,
+        ["sleep", "60"],
+        labels={LABEL: "busy"},
+        detach=True,
+        network_mode="none",
     )
-    assert done.returncode == 0 and "Removed 1 container" in done.stdout
-    assert labelled(client) == []
+    try:
+        done = subprocess.run(
+            [str(BIN / "grader"), "sandbox", "prune"], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0 and "Removed 1 container" in done.stdout
+        remaining = labelled(client)
+        assert leftover.id not in remaining
+        assert busy.id in remaining  # a grading running now keeps its container
+    finally:
+        busy.remove(force=True)
 
 
 def test_without_an_engine_docker_is_an_infrastructure_failure_and_auto_falls_back_visibly(
