@@ -304,3 +304,23 @@ def test_a_batch_writes_reports_a_summary_and_a_ranking(tmp_path: Path) -> None:
 def test_no_submission_at_all_is_a_usage_error() -> None:
     done = run("grade")
     assert done.returncode == 2 and "give a submission" in done.stderr
+
+
+def test_a_batch_with_candidate_feedback_writes_reports_safe_to_send(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    submission(batch / "ann", adder="def add(a, b):\n    return a - b\n", greeter=GREET)
+    submission(batch / "bob", adder=ADD, greeter=GREET)
+    out = tmp_path / "out"
+    done = run(
+        "grade", "--batch", batch, "--sandbox", "local", "--feedback", "candidate", "-o", out
+    )
+    assert done.returncode == 0, done.stderr
+    feedback = json.loads((out / "feedback" / "ann.json").read_text())
+    assert feedback["feedback"] == "candidate"
+    assert all(
+        exercise["tests"] == [] and exercise["output"] == "" for exercise in feedback["exercises"]
+    )
+    assert "test_small" not in (out / "feedback" / "ann.json").read_text()
+    assert "of 4 hidden tests passed" in feedback["exercises"][0]["message"]
+    # The interviewer's own reports keep the detail.
+    assert "test_small" in (out / "reports" / "ann.json").read_text()
