@@ -145,9 +145,9 @@ class LocalSandbox:
         return found
 
     def run(self, jobs: list[Job]) -> SandboxOutcome:
-        with contextlib.ExitStack() as stack:
-            uid = stack.enter_context(_sandbox_uid()) if self.as_root else None
-            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-local-")))
+        user = _sandbox_uid() if self.as_root else contextlib.nullcontext(None)
+        with user as uid, tempfile.TemporaryDirectory(prefix="grader-local-") as tmp:
+            root = Path(tmp)
             root.chmod(0o755)
             scratch = root / "scratch"
             scratch.mkdir(mode=0o755)
@@ -162,7 +162,6 @@ class LocalSandbox:
             if uid is not None:
                 os.chown(scratch, uid, uid)
             return self._run_runner(root, jobs, uid)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _run_runner(self, root: Path, jobs: list[Job], uid: int | None) -> SandboxOutcome:
         out_path, err_path = root / "runner.out", root / "runner.err"
