@@ -1,8 +1,10 @@
 """Validation of the catalog itself: the hidden suites must tell right from wrong.
 
 Every reference must pass its hidden suite; every stub and every known-wrong solution (mutant)
-must not. Runs are batched: all references in one sandbox run, all stubs in another, and the
-k-th mutant of every exercise together, so the runner's per-run start is paid a few times only.
+must not; and no universal cheat (the stub answering with objects equal to everything, see
+grader.cheats) may score more than the stub. Runs are batched: all references in one sandbox run,
+all stubs in another, the k-th mutant of every exercise together and each cheat variant of every
+exercise together, so the runner's per-run start is paid a few times only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalog import Catalog, Exercise
+from grader.cheats import VARIANTS, CheatError, synthesize
 from grader.grading import grade_exercises
 from grader.quiz import ANSWERS_FILE, blank_answers, reference_answers
 from grader.report import ExerciseResult, Status
@@ -29,7 +32,7 @@ class Check:
     """One expectation about one exercise, and whether it held."""
 
     exercise: str
-    subject: str  # "manifest", "files", "reference", "stub", "mutant <name>"
+    subject: str  # "manifest", "files", "reference", "stub", "mutant <name>", "cheat <variant>"
     ok: bool
     detail: str
 
@@ -87,29 +90,62 @@ def validate(
         else:
             ready.append(exercise)
 
-    def run(batch: list[Candidate], want_pass: bool) -> list[Check]:
-        results = grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
-        return [
-            Check(
-                exercise.id,
-                subject,
-                (result.status == Status.PASSED) == want_pass,
-                _summary(result),
-            )
-            for (exercise, subject, _), result in zip(batch, results, strict=True)
-        ]
+    def run(batch: list[Candidate]) -> list[ExerciseResult]:
+        return grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
 
+    stubs = [(e, "stub", _stub(e)) for e in ready]
+    cheats, broken = _cheat_batches(stubs)
+    checks += broken
     batches = [
         ([(e, "reference", _reference(e)) for e in ready], True),
-        ([(e, "stub", _stub(e)) for e in ready], False),
+        (stubs, False),
         *((batch, False) for batch in _mutant_batches(ready)),
+        *((batch, None) for batch in cheats),  # None: judged against the stub's score
     ]
     # Sandbox runs are independent: a few at once use the cores while suites wait on barriers,
     # sleeps and subprocesses. The checks keep the batches' order whatever finishes first.
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for found in pool.map(lambda item: run(*item), [b for b in batches if b[0]]):
-            checks += found
+        graded = list(pool.map(lambda item: (item, run(item[0])), [b for b in batches if b[0]]))
+    stub_scores = {
+        result.id: result.score
+        for (batch, _), results in graded
+        if batch is stubs
+        for result in results
+    }
+    for (batch, want_pass), results in graded:
+        for (exercise, subject, _), result in zip(batch, results, strict=True):
+            if want_pass is None:
+                checks.append(_cheat_check(exercise, subject, result, stub_scores[exercise.id]))
+            else:
+                ok = (result.status == Status.PASSED) == want_pass
+                checks.append(Check(exercise.id, subject, ok, _summary(result)))
     return checks
+
+
+def _cheat_check(exercise: Exercise, subject: str, result: ExerciseResult, stub: float) -> Check:
+    """A cheat must earn no more than the stub: its points come only from trusting its __eq__."""
+    ok = result.score <= stub + 1e-9
+    detail = f"scores {result.score:g}, the stub {stub:g}"
+    if not ok:
+        passed = [test.name for test in result.tests if test.outcome == "passed"]
+        detail += f"; passed: {', '.join(passed[:3])}{' …' if len(passed) > 3 else ''}"
+    return Check(exercise.id, subject, ok, detail)
+
+
+def _cheat_batches(stubs: Iterable[Candidate]) -> tuple[list[list[Candidate]], list[Check]]:
+    """One batch per cheat variant, made from each code exercise's stub (quizzes have none)."""
+    batches: list[list[Candidate]] = [[] for _ in VARIANTS]
+    broken = []
+    for exercise, _, files in stubs:
+        if exercise.is_quiz:
+            continue
+        for batch, variant in zip(batches, VARIANTS, strict=True):
+            subject = f"cheat {variant}"
+            try:
+                batch.append((exercise, subject, synthesize(files, variant)))
+            except CheatError as error:
+                broken.append(Check(exercise.id, subject, False, str(error)))
+    return batches, broken
 
 
 def _mutant_batches(exercises: Iterable[Exercise]) -> list[list[Candidate]]:
