@@ -48,7 +48,7 @@ def grade_exercises(
             results[exercise.id] = verdict
         else:
             limits = exercise.manifest.limits
-            canaries = make_canaries()
+            canaries = make_canaries(exercise.hidden_tests)
             jobs.append(Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries))
     if jobs:
         outcome = sandbox.run(jobs)

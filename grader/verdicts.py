@@ -107,19 +107,50 @@ def _died(run: ExerciseRun) -> str:
 
 
 def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
-    """Why the run's reports cannot be believed, if they cannot: the canaries' outcomes are wrong,
-    or it reports tests that a trusted collection, made before any candidate code ran, did not find."""
+    """Why the run's reports cannot be believed, if they cannot: a canary's outcome is wrong, a
+    test passed where its exact copy did not, or it reports tests that a trusted collection, made
+    before any candidate code ran, did not find."""
     reported = {test.nodeid: test.outcome for test in run.tests}
     if canaries is not None:
         expected = canaries.expected
         if any(reported[n] != outcome for n, outcome in expected.items() if n in reported):
             return "reported outcomes that did not happen (a canary test's result was forged)"
+        for nodeid, outcome in reported.items():
+            found = canaries.copy_of(nodeid)
+            if found is None:
+                continue
+            copy, original = found
+            if copy.twin and outcome == "passed":
+                return (
+                    "reported a test as passed that cannot pass (a canary test's result was forged)"
+                )
+            # A clone is checked one way only: a forger gains nothing by failing a real test, so
+            # "the clone passed, its original did not" is left to chance (a flaky test), not fraud.
+            if not copy.twin and outcome != "passed" and reported.get(original) == "passed":
+                return "reported a test as passed whose exact copy did not pass (a canary test's result was forged)"
         collected_all = not run.collect_errors and collected_ids(run) == set(run.expected or ())
-        if run.finished and collected_all and not set(expected) <= set(reported):
+        planted = canaries.among(run.expected or ()) - {_resumed(run)}
+        if run.finished and collected_all and not (set(expected) | planted) <= set(reported):
             return "finished without running every canary test"
     if run.expected is not None and not set(reported) <= set(run.expected):
         return "reported tests that are not in the hidden suite"
     return None
+
+
+def _resumed(run: ExerciseRun) -> str | None:
+    return run.resumed_after.nodeid if run.resumed_after else None
+
+
+def _canary_ids(run: ExerciseRun, canaries: Canaries | None) -> set[str]:
+    """Every node id of the run that is a canary: never reported, never scored."""
+    if canaries is None:
+        return set()
+    ids = [
+        *(run.expected or ()),
+        *(t.nodeid for t in run.collected or ()),
+        *(t.nodeid for t in run.tests),
+    ]
+    return canaries.among(ids)
 
 
 def collected_ids(run: ExerciseRun) -> set[str] | None:
@@ -136,7 +167,7 @@ def from_run(
     limits = exercise.manifest.limits
     metrics = Metrics(**run.metrics.model_dump())
     output = _tail((run.stderr + "\n" + run.stdout).strip())
-    hidden = set(canaries.expected) if canaries else set()
+    hidden = _canary_ids(run, canaries)
     weights = {
         test.nodeid: test.weight for test in run.collected or [] if test.nodeid not in hidden
     }

@@ -59,6 +59,8 @@ def write_workspace(
             job.tests_dir, folder / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
         if job.canaries:
+            # The canary modules, and each hidden module replaced by its version with planted
+            # copies: the trusted collection then expects them like any other test.
             for name, source in job.canaries.files().items():
                 (folder / "tests" / name).write_text(source, encoding="utf-8")
         for name, content in job.files.items():
