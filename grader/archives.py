@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from grader.errors import BadInputError
+from grader.text import safe_name
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 
@@ -141,12 +142,13 @@ def unpack(source: Path, target: Path, limits: ArchiveLimits | None = None) -> N
         zlib.error,
         NotImplementedError,  # a zip compression method Python lacks
         RuntimeError,  # an encrypted zip member
+        UnicodeDecodeError,  # a zip member name that is not the UTF-8 its flag claims
     ) as exc:
         _empty(target)
-        raise BadInputError(f"{source}: not a readable archive ({exc})") from None
+        raise BadInputError(safe_name(f"{source}: not a readable archive ({exc})")) from None
     except BadInputError as exc:
-        _empty(target)
-        raise BadInputError(f"{source}: {exc}") from None
+        _empty(target)  # member names are the candidate's text: one line, no escapes, valid
+        raise BadInputError(safe_name(f"{source}: {exc}")) from None
 
 
 def _empty(folder: Path) -> None:

@@ -41,6 +41,7 @@ from grader.sandboxes import Sandbox
 from grader.sandboxes.workspace import RUNNER
 from grader.sections import DEFAULT_WEIGHTS, Section
 from grader.submission import open_submission
+from grader.text import candidate_text, safe_name
 
 SCHEMA_VERSION = 1
 CACHE_VERSION = 1  # bump when a cached report would no longer be what grading produces
@@ -285,10 +286,10 @@ class _Batch:
         )  # never leave an older report to mislead
         row = BatchRow(
             candidate=candidate,
-            submission=str(path),
+            submission=safe_name(str(path)),
             status=RowStatus.ERROR,
             grading_s=round(time.monotonic() - started, 2),
-            error=message,
+            error=candidate_text(message),  # quotes paths and member names the candidate chose
         )
         return _Graded(row)
 
@@ -329,7 +330,7 @@ def _row(
     counts = Counter(result.status for result in report.exercises)
     return BatchRow(
         candidate=candidate,
-        submission=str(path),
+        submission=safe_name(str(path)),
         status=status,
         sandbox=report.sandbox,
         score=report.score,
@@ -345,7 +346,7 @@ def _row(
 def _skipped(candidate: str, path: Path) -> BatchRow:
     return BatchRow(
         candidate=candidate,
-        submission=str(path),
+        submission=safe_name(str(path)),
         status=RowStatus.SKIPPED,
         error="not graded: the batch was interrupted",
     )
@@ -358,7 +359,12 @@ def _outcome(future: Future[_Graded] | None, candidate: str, path: Path) -> _Gra
     if failure is not None:  # a worker never raises an Exception; this is for anything else
         error = f"grader error: {type(failure).__name__}: {failure}"
         return _Graded(
-            BatchRow(candidate=candidate, submission=str(path), status=RowStatus.ERROR, error=error)
+            BatchRow(
+                candidate=candidate,
+                submission=safe_name(str(path)),
+                status=RowStatus.ERROR,
+                error=candidate_text(error),
+            )
         )
     return future.result()
 

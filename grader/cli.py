@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from grader import __version__
 from grader.assessment import Assessment, assessment_names, load_assessment
@@ -42,6 +43,7 @@ from grader.sandboxes.doctor import diagnose
 from grader.sandboxes.image import ImageBuildError, build_image
 from grader.sections import DEFAULT_WEIGHTS, Section
 from grader.submission import open_submission
+from grader.text import candidate_text
 from grader.validate import validate
 
 EXIT_BELOW_THRESHOLD = 1
@@ -95,6 +97,12 @@ def sandbox_option(command: Callable[P, R]) -> Callable[P, R]:
     )(command)
 
 
+def _problem(label: str, exc: BaseException) -> Text:
+    """An error line: its message often quotes a path or archive member name the candidate chose,
+    so it is shown as text, never as markup or raw control characters."""
+    return Text.assemble((label, "bold red"), " ", candidate_text(str(exc)))
+
+
 def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
     """Bad input and infrastructure trouble end in a clear message and an exit code, never a traceback."""
 
@@ -104,10 +112,10 @@ def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except InfrastructureError as exc:
-            err.print(f"[bold red]infrastructure error:[/] {exc}", highlight=False)
+            err.print(_problem("infrastructure error:", exc), highlight=False)
             sys.exit(EXIT_INFRASTRUCTURE)
         except (BadInputError, GraderError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(_problem("error:", exc), highlight=False)
             sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
             err.print("interrupted")
@@ -117,7 +125,7 @@ def _errors_to_exit_codes(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:  # a bug of ours: say so plainly; GRADER_DEBUG=1 shows where
             if os.environ.get("GRADER_DEBUG") == "1":
                 raise
-            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+            err.print(_problem(f"internal error: {type(exc).__name__}:", exc), highlight=False)
             err.print("This is a bug in the grader; GRADER_DEBUG=1 shows the traceback.")
             sys.exit(EXIT_INFRASTRUCTURE)
 
@@ -341,8 +349,13 @@ def _grade_many(
 
 
 def ranking_table(summary: BatchSummary, out: Path) -> Table:
+    """Candidate names, errors and paths are the candidates' text: cells are `Text`, not markup."""
     table = Table(
-        title=f"Ranking ({len(summary.rows)} submissions, {summary.total_s:.0f} s): {out}"
+        title=Text(
+            candidate_text(
+                f"Ranking ({len(summary.rows)} submissions, {summary.total_s:.0f} s): {out}"
+            )
+        )
     )
     for column in ("#", "Candidate", "Status", "Percent", "Score", "Time s", "Similar to"):
         table.add_column(
@@ -351,12 +364,12 @@ def ranking_table(summary: BatchSummary, out: Path) -> Table:
     for rank, row in enumerate(summary.ranking(), 1):
         table.add_row(
             str(rank),
-            row.candidate,
-            row.status.value + (f": {row.error}" if row.error else ""),
+            Text(candidate_text(row.candidate)),
+            Text(candidate_text(row.status.value + (f": {row.error}" if row.error else ""))),
             f"{row.percent:.1f}",
             f"{row.score:g}/{row.max_score:g}",
             f"{row.time_s:.1f}",
-            ", ".join(row.similar_to),
+            Text(candidate_text(", ".join(row.similar_to))),
         )
     return table
 

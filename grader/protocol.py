@@ -7,9 +7,11 @@ error, which the grader turns into `error` for the exercises concerned, never in
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from grader.text import clean_tree
 
 PROTOCOL = 1
 RESULT_LIMIT = 32 << 20  # bytes of runner output the grader accepts
@@ -87,3 +89,10 @@ class ExerciseRun(_Wire):
 class RunResult(_Wire):
     protocol: Literal[1]
     exercises: list[ExerciseRun]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _candidate_text(cls, data: Any) -> Any:
+        """Every string the runner relays (messages, output, test ids) may be the candidate's:
+        made valid Unicode and terminal-safe here, where it enters (grader/text.py)."""
+        return clean_tree(data)

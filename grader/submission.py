@@ -11,13 +11,18 @@ from pathlib import Path
 from grader.archives import is_archive, unpack
 from grader.catalog import Exercise
 from grader.errors import BadInputError
+from grader.text import safe_name
 
 MAX_SOLUTION_BYTES = 1 << 20
 
 
 @dataclass
 class Submission:
-    """The submission's files under `root`: `<exercise-id>/<file>` for each exercise it answers."""
+    """The submission's files under `root`: `<exercise-id>/<file>` for each exercise it answers.
+
+    `label` and the ignored files' names are the candidate's text: normalised here, where they
+    enter, so that no report can fail on them or carry markup or escapes (grader/text.py).
+    """
 
     label: str
     root: Path
@@ -51,7 +56,9 @@ class Submission:
     def ignored(self) -> list[str]:
         """Every file of the submission that was not used, relative to its root."""
         return sorted(
-            str(path.relative_to(self.root)) for path in _walk(self.root) if path not in self._used
+            safe_name(str(path.relative_to(self.root)))
+            for path in _walk(self.root)
+            if path not in self._used
         )
 
 
@@ -78,15 +85,15 @@ def open_submission(path: Path, exercise_ids: Iterable[str]) -> Iterator[Submiss
     ids = set(exercise_ids)
     if path.is_dir():
         root = path if any(p.name in ids for p in path.iterdir()) else _unwrap(path)
-        yield Submission(str(path), root)
+        yield Submission(safe_name(str(path)), root)
     elif is_archive(path):
         with tempfile.TemporaryDirectory(prefix="grader-submission-") as tmp:
             unpack(path, Path(tmp))
             root = Path(tmp)
             if not any(p.name in ids for p in root.iterdir()):
                 root = _unwrap(root)
-            yield Submission(str(path), root)
+            yield Submission(safe_name(str(path)), root)
     elif path.exists():
-        raise BadInputError(f"{path}: not a folder or a .zip/.tar.gz/.tgz archive")
+        raise BadInputError(f"{safe_name(str(path))}: not a folder or a .zip/.tar.gz/.tgz archive")
     else:
-        raise BadInputError(f"{path}: no such file or folder")
+        raise BadInputError(f"{safe_name(str(path))}: no such file or folder")

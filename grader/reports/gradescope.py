@@ -14,6 +14,7 @@ import json
 from typing import Any, Literal
 
 from grader.report import ExerciseResult, GradeReport, Status, TestResult
+from grader.text import clean_model
 
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 CARRIED_BY_TESTS = {Status.PASSED, Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
@@ -70,6 +71,7 @@ def _output(report: GradeReport) -> str:
 
 def results(report: GradeReport, *, visibility: Visibility = "after_due_date") -> dict[str, Any]:
     """The results.json content; `visibility` applies to every hidden test."""
+    report = clean_model(report)  # valid UTF-8 and no control characters, whatever its source
     wall = sum(result.metrics.wall_s for result in report.exercises if result.metrics)
     return {
         "score": report.score,

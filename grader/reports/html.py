@@ -16,6 +16,7 @@ from grader import __version__
 from grader.batch import BatchRow, BatchSummary, RowStatus
 from grader.report import ExerciseResult, GradeReport, Status
 from grader.sections import Section
+from grader.text import clean_model
 
 MESSAGE_CHARS = 4000
 BINS = 10  # histogram bars of 10 percentage points
@@ -210,6 +211,7 @@ def _report_body(report: GradeReport, heading: str = "h2") -> str:
 
 def render(report: GradeReport) -> str:
     """One submission's report as a self-contained HTML page."""
+    report = clean_model(report)  # valid UTF-8 and no control characters, whatever its source
     passed = sum(result.status == Status.PASSED for result in report.exercises)
     body = (
         f'<h1>Grade report</h1>\n<p class="sub">{_e(report.submission)}</p>\n'
@@ -335,6 +337,8 @@ def _similarity(summary: BatchSummary) -> str:
 
 def render_batch(summary: BatchSummary, reports: Mapping[str, GradeReport]) -> str:
     """A whole batch on one page: ranking, distribution, similarity flags, each report folded."""
+    summary = clean_model(summary)
+    reports = {name: clean_model(report) for name, report in reports.items()}
     graded = [r for r in summary.rows if r.status in {RowStatus.GRADED, RowStatus.CACHED}]
     counts = summary.counts()
     interrupted = (

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
 from grader.report import ExerciseResult, GradeReport, Status
+from grader.text import clean_model
 
 VERDICT_CASE = "exercise verdict"
 MESSAGE_ATTRIBUTE_CHARS = 300
@@ -122,6 +123,7 @@ def _add_report(root: ET.Element, report: GradeReport, candidate: str | None) ->
 
 def render(report: GradeReport) -> str:
     """One submission's report as a JUnit XML document."""
+    report = clean_model(report)  # valid UTF-8 and no control characters, whatever its source
     root = ET.Element("testsuites", name=_clean(f"grader: {report.submission}"))
     _add_report(root, report, None)
     _total(root)
@@ -131,6 +133,7 @@ def render(report: GradeReport) -> str:
 def render_many(reports: Mapping[str, GradeReport] | Iterable[tuple[str, GradeReport]]) -> str:
     """A batch as one document: suites named `<candidate>/<exercise>`, classnames `<candidate>.<exercise>`."""
     items = reports.items() if isinstance(reports, Mapping) else reports
+    items = [(candidate, clean_model(report)) for candidate, report in items]
     root = ET.Element("testsuites", name="grader: batch")
     for candidate, report in items:
         _add_report(root, report, candidate)

@@ -1,4 +1,9 @@
-"""The terminal report (rich): what an interviewer reads first."""
+"""The terminal report (rich): what an interviewer reads first.
+
+Much of a report is the candidate's text (messages, output, test and file names, the
+submission's path): it is normalised (grader/text.py) and handed to rich as `Text`, never as
+markup, so that it can neither fail the report nor drive the interviewer's terminal.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report import ExerciseResult, GradeReport, Status
+from grader.text import clean_model
 
 STATUS_STYLE = {
     Status.PASSED: "bold green",
@@ -23,7 +29,7 @@ MESSAGE_LINES = 12
 
 
 def _exercise_table(report: GradeReport) -> Table:
-    table = Table(title=f"Grade report: {report.submission}", title_justify="left")
+    table = Table(title=Text(f"Grade report: {report.submission}"), title_justify="left")
     for column, justify in [
         ("Exercise", "left"),
         ("Section", "left"),
@@ -40,8 +46,8 @@ def _exercise_table(report: GradeReport) -> Table:
         passed = sum(test.outcome == "passed" for test in result.tests)
         metrics = result.metrics
         table.add_row(
-            result.id,
-            result.section.value,
+            Text(result.id),
+            Text(result.section.value),
             Text(result.status.value, style=STATUS_STYLE[result.status]),
             f"{result.score:g}/{result.max_score:g}",
             f"{passed}/{len(result.tests)}" if result.tests else "-",
@@ -59,7 +65,7 @@ def _section_table(report: GradeReport) -> Table:
         table.add_column(column, justify="left" if column == "Section" else "right")
     for section in report.sections:
         table.add_row(
-            section.title,
+            Text(section.title),
             f"{section.weight:g}",
             f"{section.score:g}/{section.max_score:g}",
             f"{section.percent:.1f}",
@@ -93,12 +99,15 @@ def _details(result: ExerciseResult) -> Panel | None:
             parts.append(Text(f"\n{test.outcome.upper()} {test.name}", style="bold"))
             if test.message:
                 parts.append(Text(_clip(test.message)))
-    return Panel(Group(*parts), title=f"{result.id}: {result.status.value}", title_align="left")
+    return Panel(
+        Group(*parts), title=Text(f"{result.id}: {result.status.value}"), title_align="left"
+    )
 
 
 def render(report: GradeReport, console: Console) -> None:
+    report = clean_model(report)  # also a report read back from a cache, or built elsewhere
     for warning in report.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}")
+        console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
     console.print(_exercise_table(report))
     for result in report.exercises:
         panel = _details(result)
@@ -110,5 +119,5 @@ def render(report: GradeReport, console: Console) -> None:
         more = (
             f" and {len(report.ignored_files) - 10} more" if len(report.ignored_files) > 10 else ""
         )
-        console.print(f"[dim]Ignored files: {shown}{more}[/]")
-    console.print(f"Sandbox: {report.sandbox}")
+        console.print(Text(f"Ignored files: {shown}{more}", style="dim"))
+    console.print(Text(f"Sandbox: {report.sandbox}"))
