@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from grader import protocol, report, verdicts
-from grader.canaries import Canaries, make_canaries
+from grader.canaries import Canaries, Copy, make_canaries
 from grader.catalog import Exercise
 from grader.manifest import Limits, Manifest
 from grader.report import Metrics, Status
@@ -505,3 +505,138 @@ def test_a_resumed_run_must_still_run_the_last_canaries() -> None:
         }
     )
     assert verdicts.from_run(EXERCISE, resumed, canaries).status is Status.TAMPERED
+
+
+# --- forgery: the copies planted inside the hidden module ------------------------------------
+
+CLONE, TWIN = "test_adder.py::test_b_a", "test_adder.py::test_c_b"
+COPIES = Canaries(
+    (),
+    (
+        Copy("test_adder.py", "test_b_a", "test_a", twin=False),
+        Copy("test_adder.py", "test_c_b", "test_b", twin=True),
+    ),
+)
+
+
+def with_copies(a: str, clone: str, b: str, twin: str, **overrides: Any) -> protocol.ExerciseRun:
+    """A run of A, B, C and the clone of A and the twin of B, with these outcomes."""
+    fields: dict[str, Any] = {
+        "collected": [
+            *collected(),
+            protocol.CollectedTest(nodeid=CLONE),
+            protocol.CollectedTest(nodeid=TWIN),
+        ],
+        "tests": [
+            *reported(a, A),
+            *reported(clone, CLONE),
+            *reported(b, B),
+            *reported(twin, TWIN),
+            *reported("passed", C),
+        ],
+        "expected": [A, B, C, CLONE, TWIN],
+    }
+    return make_run(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("a", "clone", "b"),
+    [
+        ("passed", "passed", "passed"),
+        ("failed", "failed", "failed"),
+        ("error", "failed", "skipped"),
+        (
+            "failed",
+            "passed",
+            "passed",
+        ),  # a clone that passed alone: chance (a flaky test), not fraud
+    ],
+)
+def test_honest_copies_are_invisible_in_the_result(a: str, clone: str, b: str) -> None:
+    result = verdicts.from_run(EXERCISE, with_copies(a, clone, b, "failed"), COPIES)
+    assert result.status is not Status.TAMPERED
+    assert outcomes(result) == {A: a, B: b, C: "passed"}
+    assert "test_b_a" not in result.model_dump_json() and "test_c_b" not in result.model_dump_json()
+    assert (
+        result.score
+        == 10 * sum(w for n, w in WEIGHTS.items() if outcomes(result)[n] == "passed") / 4
+    )
+
+
+@pytest.mark.parametrize("clone", ["failed", "error", "skipped"])
+def test_a_test_that_passed_where_its_clone_did_not_is_tampered(clone: str) -> None:
+    result = verdicts.from_run(EXERCISE, with_copies("passed", clone, "passed", "failed"), COPIES)
+    assert result.status is Status.TAMPERED and result.score == 0 and result.tests == []
+    assert "canary" in result.message
+
+
+@pytest.mark.parametrize("b", ["passed", "failed"])
+def test_a_twin_that_passed_is_tampered(b: str) -> None:
+    result = verdicts.from_run(EXERCISE, with_copies("passed", "passed", b, "passed"), COPIES)
+    assert result.status is Status.TAMPERED and result.score == 0
+    assert "canary" in result.message
+
+
+def test_a_finished_run_that_skips_a_copy_is_tampered() -> None:
+    run = with_copies("passed", "passed", "passed", "failed")
+    run = run.model_copy(update={"tests": [t for t in run.tests if t.nodeid != TWIN]})
+    result = verdicts.from_run(EXERCISE, run, COPIES)
+    assert result.status is Status.TAMPERED and "every canary" in result.message
+
+
+def test_a_clone_is_compared_only_once_both_were_reported() -> None:
+    """The suite hung on A's clone (its original passed): a timeout, not a forgery."""
+    run = with_copies(
+        "passed",
+        "passed",
+        "passed",
+        "failed",
+        outcome="timeout",
+        timed_out_test=CLONE,
+        finished=False,
+        exitstatus=None,
+        exit_code=None,
+        signal=9,
+    )
+    run = run.model_copy(update={"tests": [t for t in run.tests if t.nodeid in {A}]})
+    result = verdicts.from_run(EXERCISE, run, COPIES)
+    assert result.status is Status.TIMEOUT and result.score == 0
+    assert set(outcomes(result)) == {A, B, C}
+
+
+def test_a_resumed_run_need_not_report_the_copy_that_hung() -> None:
+    run = with_copies("passed", "passed", "passed", "failed")
+    resumed = run.model_copy(
+        update={
+            "collected": [c for c in run.collected or [] if c.nodeid != CLONE],
+            "tests": [t for t in run.tests if t.nodeid != CLONE],
+            "resumed_after": protocol.CollectedTest(nodeid=CLONE),
+        }
+    )
+    result = verdicts.from_run(EXERCISE, resumed, COPIES)
+    assert result.status is Status.PASSED and result.score == 10
+    assert outcomes(result) == {A: "passed", B: "passed", C: "passed"}
+
+
+def test_parametrized_copies_are_matched_by_their_parameters() -> None:
+    a1, a2 = f"{A}[1]", f"{A}[2]"
+    clone1, clone2 = f"{CLONE}[1]", f"{CLONE}[2]"
+    ids = {a1: 1.0, a2: 1.0, B: 1.0, C: 1.0}
+    base = {
+        "collected": [
+            *collected(ids),
+            *(protocol.CollectedTest(nodeid=n) for n in (clone1, clone2, TWIN)),
+        ],
+        "expected": [*ids, clone1, clone2, TWIN],
+    }
+    honest = make_run(
+        **base,
+        tests=[*reported("passed", a1, clone1, B, C), *reported("failed", a2, clone2, TWIN)],
+    )
+    result = verdicts.from_run(EXERCISE, honest, COPIES)
+    assert result.status is Status.PARTIAL and set(outcomes(result)) == set(ids)
+    forged = make_run(
+        **base,
+        tests=[*reported("passed", a1, a2, clone1, B, C), *reported("failed", clone2, TWIN)],
+    )
+    assert verdicts.from_run(EXERCISE, forged, COPIES).status is Status.TAMPERED
