@@ -9,7 +9,7 @@ import docker
 from grader.errors import InfrastructureError
 from grader.sandboxes.docker import connect
 from grader.sandboxes.image import ImageBuildError, image_status
-from grader.sandboxes.local import network_isolation_available
+from grader.sandboxes.local import SCRATCH_LIMIT, LocalSandbox, bubblewrap_problem
 
 
 def diagnose(runtime: str | None = None) -> dict[str, str]:
@@ -28,8 +28,17 @@ def diagnose(runtime: str | None = None) -> dict[str, str]:
         if runtime:
             facts[f"runtime {runtime}"] = "installed" if runtime in runtimes else "NOT installed"
     root = os.geteuid() == 0
+    local = LocalSandbox()
     facts["local sandbox user"] = "a uid of its own (run as root)" if root else "your own user"
-    facts["local network isolation"] = "yes" if network_isolation_available() else "no"
+    why = bubblewrap_problem(local.python)
+    facts["local mount namespace"] = (
+        f"yes (bubblewrap: only the workspace, the Python runtime and a"
+        f" {SCRATCH_LIMIT >> 20} MiB scratch are visible; no network)"
+        if why is None
+        else f"no: {why}"
+    )
+    missing = local.missing_walls()
+    facts["local walls missing"] = ", ".join(missing) or "none"
     facts["--sandbox auto picks"] = (
         "docker" if client is not None else "local (with a warning: not a security boundary)"
     )

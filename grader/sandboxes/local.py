@@ -1,21 +1,26 @@
 """The local sandbox: the runner as a limited child process on this machine.
 
-A fallback, not a security boundary: the Docker sandbox is that. Run as root, it still gives
-candidate code a user of its own (so process limits hold and it cannot signal the grader), a
-network namespace without interfaces where the kernel allows one, a minimal environment, and a
-deadline enforced from here with SIGKILL. Run as an ordinary user, the code runs as that user.
+A fallback, not a security boundary: the Docker sandbox is that. Where bubblewrap (`bwrap`)
+works (as root, or with unprivileged user namespaces) the runner gets namespaces of its own: a
+private mount namespace in which only the workspace (read-only), the runner's files and the
+Python runtime (read-only) and a size-capped scratch tmpfs exist, no network, its own pids. Run
+as root, candidate code also gets a user of its own (so process limits hold and it cannot signal
+the grader), a minimal environment, and a deadline enforced from here with SIGKILL. Every wall
+that cannot be had here is named by :meth:`LocalSandbox.missing_walls`, and so in the report.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -23,7 +28,7 @@ from grader.errors import InfrastructureError
 from grader.sandboxes import Job, SandboxOutcome
 from grader.sandboxes.workspace import (
     REQUEST_NAME,
-    RUNNER,
+    RUNNER_DIR,
     minimal_environment,
     parse_result,
     run_deadline,
@@ -35,6 +40,27 @@ UID_SLOTS = 1000
 RUNNER_FILE_LIMIT = 64 << 20
 PROCESS_LIMIT = 256  # RLIMIT_NPROC of the test processes: counts every process of the sandbox user
 STDERR_KEPT = 8192
+# Inside bubblewrap, /tmp is the only writable place (every exercise's scratch folder is in it):
+# a tmpfs of this many bytes, so that candidate code cannot fill the host's disk or memory. As
+# large as the Docker sandbox's scratch; RLIMIT_FSIZE (64 MiB) still caps each file.
+SCRATCH_LIMIT = 256 << 20
+SHM_LIMIT = 64 << 20  # /dev/shm, writable because multiprocessing's locks live there
+# Where the sandbox sees the workspace and the runner's files: fixed paths, so that the host's
+# paths (a checkout under /root, a 0700 temp folder) never need to be reachable by its user.
+INSIDE = PurePosixPath("/run/grader")
+WORK_INSIDE = INSIDE / "work"
+RUNNER_INSIDE = INSIDE / "runner"
+SCRATCH_INSIDE = PurePosixPath("/tmp")
+# Host folders a Python needs besides its own prefix: the shared libraries and the loader.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/hosts")
+BUBBLEWRAP_HINT = "install bubblewrap (`apt-get install bubblewrap`, or `make bubblewrap`)"
+
+# The walls, by the names the warnings and `grader doctor` use.
+MOUNTS = "mount namespace"
+SCRATCH = "scratch cap"
+NETWORK = "network"
+OWN_USER = "own user"
 
 
 @cache
@@ -43,6 +69,128 @@ def network_isolation_available() -> bool:
     probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x40000000) != 0)"
     done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, timeout=30)
     return done.returncode == 0
+
+
+# Printed by the grading interpreter itself: every folder it reads its modules from.
+RUNTIME_PROBE = """
+import json, sys, sysconfig
+print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                  *sysconfig.get_paths().values(), *sys.path]))
+"""
+
+
+@cache
+def runtime_dirs(python: str) -> tuple[str, ...]:
+    """The folders `python` reads modules from (prefixes, sys.path), as real paths, sorted.
+
+    Bound read-only at their own paths, so sys.path, .pth files and the venv's symlinks hold.
+    Folders of the system (SYSTEM_DIRS) are left out: they are bound anyway.
+    """
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", RUNTIME_PROBE], capture_output=True, text=True, timeout=60
+        )
+        listed = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise InfrastructureError(
+            f"local sandbox: cannot ask {python} for its paths: {exc}"
+        ) from exc
+    listed.append(os.path.dirname(os.path.abspath(python)))
+    found = {
+        os.path.realpath(path)
+        for path in listed
+        if isinstance(path, str) and os.path.isabs(path) and os.path.isdir(path)
+    }
+    return tuple(
+        sorted(path for path in found if not any(_within(path, top) for top in SYSTEM_DIRS))
+    )
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+@cache
+def bubblewrap_problem(python: str = sys.executable) -> str | None:
+    """Why the walls of bubblewrap are not to be had here, or None: tried, not guessed."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap is not installed: {BUBBLEWRAP_HINT}"
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+        Path(tmp).chmod(0o755)
+        try:
+            command = bubblewrap_command(bwrap, python, Path(tmp), RUNNER_DIR)
+            done = subprocess.run(
+                [*command, python, "-I", "-c", "pass"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError, InfrastructureError) as exc:
+            return f"bubblewrap cannot start: {exc}"
+    if done.returncode != 0:
+        why = done.stderr.strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+        return f"bubblewrap fails here ({why[0]}; unprivileged user namespaces may be off)"
+    return None
+
+
+def bubblewrap_command(
+    bwrap: str, python: str, work: Path, runner_dir: Path, hidden: Iterable[Path] = ()
+) -> list[str]:
+    """bwrap's arguments: a root of nothing but the runtime, the workspace and capped tmpfs.
+
+    A folder on sys.path that holds the runner's folder or a hidden suite (`hidden`) is a
+    checkout or a catalog, not the runtime (an old-style editable install puts the checkout
+    there): it is never bound, whatever it holds besides.
+
+    As root no user namespace is made: the launcher inside drops to the sandbox user itself, so
+    the host sees the sandbox's processes under that uid and can kill them all.
+    """
+    command = [bwrap, "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc"]
+    command += ["--unshare-uts", "--hostname", "sandbox"]
+    if os.geteuid() != 0:
+        command.append("--unshare-user")
+    made: set[str] = {"/"}
+
+    def parents(path: str) -> list[str]:
+        """--dir for each missing parent: bwrap would make them 0700, closed to the user."""
+        args: list[str] = []
+        parts = PurePosixPath(path).parents
+        for parent in reversed(list(parts)[:-1]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        return args
+
+    for top in SYSTEM_DIRS:
+        if os.path.islink(top):
+            command += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            command += ["--ro-bind", top, top]
+        made.add(top)
+    for file in SYSTEM_FILES:
+        command += [*parents(file), "--ro-bind-try", file, file]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    command += ["--perms", "1777", "--size", str(SHM_LIMIT), "--tmpfs", "/dev/shm"]
+    command += ["--perms", "1777", "--size", str(SCRATCH_LIMIT), "--tmpfs", str(SCRATCH_INSIDE)]
+    made |= {"/proc", "/dev", str(SCRATCH_INSIDE)}
+    secret = [os.path.realpath(path) for path in (runner_dir, *hidden)]
+    bound: list[str] = []
+    for folder in runtime_dirs(python):  # sorted: a folder comes before what it holds
+        if any(_within(path, folder) for path in secret) or any(
+            _within(folder, other) for other in bound
+        ):
+            continue
+        if folder == "/" or any(_within(folder, top) for top in ("/proc", "/dev", str(INSIDE))):
+            raise InfrastructureError(f"local sandbox: cannot bind the Python runtime at {folder}")
+        bound.append(folder)  # after /tmp's tmpfs: a runtime under /tmp stays visible
+        command += [*parents(folder), "--ro-bind", folder, folder]
+        made.add(folder)
+    command += [*parents(str(RUNNER_INSIDE)), "--ro-bind", str(runner_dir), str(RUNNER_INSIDE)]
+    command += ["--ro-bind", str(work), str(WORK_INSIDE), "--remount-ro", "/"]
+    command += ["--chdir", str(WORK_INSIDE), "--"]
+    return command
 
 
 @contextlib.contextmanager
@@ -80,9 +228,9 @@ def _user_processes(uid: int) -> list[int]:
     return pids
 
 
-# Run by a fresh `python -I -c` between the grader and the runner: it drops to the sandbox user,
-# unshares the network and sets limits, then execs the runner. A launcher process rather than
-# Popen's preexec_fn, which is unsafe in a grader with threads (batch grading).
+# Run by a fresh `python -I -c` between the grader (or bubblewrap) and the runner: it drops to
+# the sandbox user, unshares the network and sets limits, then execs the runner. A launcher
+# process rather than Popen's preexec_fn, which is unsafe in a grader with threads (batches).
 LAUNCHER = """
 import ctypes, os, resource, sys
 uid, isolate, file_limit = int(sys.argv[1]), sys.argv[2] == "1", int(sys.argv[3])
@@ -95,6 +243,7 @@ if uid >= 0:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+os.environ.pop("PWD", None)  # bubblewrap sets it: not part of the minimal environment
 libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: the runner dies with the grader
 os.execv(sys.argv[4], sys.argv[4:])
 """
@@ -129,58 +278,97 @@ class LocalSandbox:
 
     name = "local"
 
-    def __init__(self, python: str = sys.executable) -> None:
+    def __init__(self, python: str = sys.executable, runner_dir: Path = RUNNER_DIR) -> None:
         self.python = python
+        self.runner_dir = runner_dir
 
     @property
     def as_root(self) -> bool:
         return os.geteuid() == 0
 
+    @property
+    def bubblewrap(self) -> bool:
+        return bubblewrap_problem(self.python) is None
+
+    def missing_walls(self) -> dict[str, str]:
+        """Each wall this machine cannot give, with what candidate code can do for its lack."""
+        missing: dict[str, str] = {}
+        why = bubblewrap_problem(self.python)
+        if why is not None:
+            missing[MOUNTS] = (
+                f"{why}; so candidate code can read every file its user can, the catalog's"
+                " reference solutions and mutants included"
+            )
+            missing[SCRATCH] = (
+                "no size-capped scratch (it comes with the mount namespace), so candidate code"
+                " can fill the host's /tmp: only a 64 MiB limit per file applies"
+            )
+            if not network_isolation_available():
+                missing[NETWORK] = "no network namespace here, so candidate code has network"
+        if not self.as_root:
+            missing[OWN_USER] = "not run as root, so candidate code runs as your own user"
+        return missing
+
     def warnings(self) -> list[str]:
         found = ["local sandbox: a fallback, not a security boundary (the Docker sandbox is)"]
-        if not self.as_root:
-            found.append("local sandbox: not run as root, so candidate code runs as your own user")
-        if not network_isolation_available():
-            found.append("local sandbox: no network namespace here, so candidate code has network")
+        found += [f"local sandbox: no {wall}: {why}" for wall, why in self.missing_walls().items()]
         return found
 
     def run(self, jobs: list[Job]) -> SandboxOutcome:
         user = _sandbox_uid() if self.as_root else contextlib.nullcontext(None)
+        walled = self.bubblewrap
         with user as uid, tempfile.TemporaryDirectory(prefix="grader-local-") as tmp:
             root = Path(tmp)
             root.chmod(0o755)
-            scratch = root / "scratch"
-            scratch.mkdir(mode=0o755)
+            if walled:  # the paths as the runner sees them; scratch is the capped tmpfs
+                inside, scratch = PurePosixPath(WORK_INSIDE), SCRATCH_INSIDE
+            else:
+                inside, scratch = PurePosixPath(root), PurePosixPath(root / "scratch")
+                (root / "scratch").mkdir(mode=0o755)
+                if uid is not None:
+                    os.chown(root / "scratch", uid, uid)
             write_workspace(
                 jobs,
                 root,
-                PurePosixPath(root),
-                scratch=PurePosixPath(scratch),
+                inside,
+                scratch=scratch,
                 dedicated_user=uid is not None,
                 process_limit=PROCESS_LIMIT if uid is not None else None,
             )
-            if uid is not None:
-                os.chown(scratch, uid, uid)
-            return self._run_runner(root, jobs, uid)
+            return self._run_runner(root, jobs, uid, walled)
 
-    def _run_runner(self, root: Path, jobs: list[Job], uid: int | None) -> SandboxOutcome:
+    def _command(self, root: Path, uid: int | None, walled: bool, hidden: list[Path]) -> list[str]:
+        user = str(uid if uid is not None else -1)
+        if walled:  # bubblewrap has unshared the network already
+            bwrap = shutil.which("bwrap") or "bwrap"
+            return [
+                *bubblewrap_command(bwrap, self.python, root, self.runner_dir, hidden),
+                *(self.python, "-I", "-c", LAUNCHER, user, "0", str(RUNNER_FILE_LIMIT)),
+                *(self.python, "-I", "-B", str(RUNNER_INSIDE / "runner.py")),
+                str(WORK_INSIDE / REQUEST_NAME),
+            ]
+        isolate = "1" if network_isolation_available() else "0"
+        return [
+            *(self.python, "-I", "-c", LAUNCHER, user, isolate, str(RUNNER_FILE_LIMIT)),
+            *(self.python, "-I", "-B", str(self.runner_dir / "runner.py")),
+            str(root / REQUEST_NAME),
+        ]
+
+    def _run_runner(
+        self, root: Path, jobs: list[Job], uid: int | None, walled: bool
+    ) -> SandboxOutcome:
         out_path, err_path = root / "runner.out", root / "runner.err"
         with out_path.open("wb") as out, err_path.open("wb") as err:
             for path in (out_path, err_path):
                 path.chmod(0o600)
             try:
-                isolate = "1" if network_isolation_available() else "0"
                 process = subprocess.Popen(
-                    [
-                        *(self.python, "-I", "-c", LAUNCHER),
-                        *(str(uid if uid is not None else -1), isolate, str(RUNNER_FILE_LIMIT)),
-                        *(self.python, "-I", "-B", str(RUNNER), str(root / REQUEST_NAME)),
-                    ],
+                    self._command(root, uid, walled, [job.tests_dir for job in jobs]),
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=err,
                     cwd=root,
-                    env=minimal_environment(str(root)),
+                    env=minimal_environment(str(SCRATCH_INSIDE) if walled else str(root)),
                     start_new_session=True,
                 )
             except (OSError, subprocess.SubprocessError) as exc:
@@ -203,8 +391,8 @@ class LocalSandbox:
             )
         if process.returncode != 0:
             problem = f"the runner exited with code {process.returncode}"
-            if "Permission denied" in stderr:
-                problem += f" (can the sandbox user read {self.python} and {RUNNER}?)"
+            if "Permission denied" in stderr and not walled:
+                problem += f" (can the sandbox user read {self.python} and {self.runner_dir}?)"
             return SandboxOutcome(None, problem, stderr=stderr)
         with out_path.open("rb") as out:
             return parse_result(out.read(), stderr)
