@@ -44,20 +44,43 @@ class Boom(Exception):
     pass
 
 
+class Block:
+    """Proof that a ``with`` block ran to its end: call ``done()`` as the block's last line and
+    assert ``finished`` after it. An ``__exit__`` that wrongly swallows exceptions would otherwise
+    also swallow a failed assertion inside the block, and the test would pass."""
+
+    def __init__(self) -> None:
+        self.finished = False
+
+    def done(self) -> None:
+        self.finished = True
+
+
+def is_seconds(value: object) -> bool:
+    """An exact float (a float subclass could answer any comparison) that is not negative."""
+    return type(value) is float and value >= 0
+
+
 # --------------------------------------------------------------------------- Timer
 
 
 def test_timer_enter_returns_the_timer_itself() -> None:
     timer = Timer()
+    block = Block()
     with timer as bound:
         assert bound is timer
+        block.done()
+    assert block.finished
 
 
 def test_timer_elapsed_is_none_before_use_and_inside_the_block() -> None:
     timer = Timer()
     assert timer.elapsed is None
+    block = Block()
     with timer as t:
         assert t.elapsed is None
+        block.done()
+    assert block.finished
 
 
 def test_timer_elapsed_is_bounded_by_perf_counter_readings_around_and_inside_the_block() -> None:
@@ -67,7 +90,7 @@ def test_timer_elapsed_is_bounded_by_perf_counter_readings_around_and_inside_the
         busy_wait(0.002)
         inner_end = time.perf_counter()
     after = time.perf_counter()
-    assert isinstance(t.elapsed, float)
+    assert is_seconds(t.elapsed)
     assert inner_end - inner_start <= t.elapsed <= after - before
 
 
@@ -81,7 +104,7 @@ def test_timer_records_elapsed_when_block_raises_and_exception_propagates() -> N
         raise error
     after = time.perf_counter()
     assert excinfo.value is error
-    assert t.elapsed is not None
+    assert is_seconds(t.elapsed)
     assert inner_end - inner_start <= t.elapsed <= after - before
 
 
@@ -89,18 +112,23 @@ def test_timer_does_not_suppress_base_exceptions_either() -> None:
     class Stop(BaseException):
         pass
 
-    with pytest.raises(Stop), Timer():
+    timer = Timer()
+    with pytest.raises(Stop), timer:
         raise Stop
+    assert is_seconds(timer.elapsed)
 
 
 def test_timer_reentry_resets_elapsed_to_none_inside_the_block() -> None:
     timer = Timer()
     with timer:
         pass
-    assert timer.elapsed is not None
+    assert is_seconds(timer.elapsed)
+    block = Block()
     with timer:
         assert timer.elapsed is None
-    assert timer.elapsed is not None
+        block.done()
+    assert block.finished
+    assert is_seconds(timer.elapsed)
 
 
 def test_timer_reentry_restarts_the_measurement_from_the_new_entry() -> None:
@@ -108,18 +136,19 @@ def test_timer_reentry_restarts_the_measurement_from_the_new_entry() -> None:
     with timer:
         busy_wait(0.005)
     first = timer.elapsed
-    assert first is not None and first >= 0.005
+    assert is_seconds(first) and first >= 0.005
     busy_wait(0.005)  # time between the blocks must not be counted
     before = time.perf_counter()
     with timer:
         pass
     after = time.perf_counter()
-    assert timer.elapsed is not None
+    assert is_seconds(timer.elapsed)
     assert 0 <= timer.elapsed <= after - before
 
 
 def test_separate_timers_measure_independently() -> None:
     outer_before = time.perf_counter()
+    block = Block()
     with Timer() as outer:
         outer_first = time.perf_counter()
         busy_wait(0.003)
@@ -128,8 +157,10 @@ def test_separate_timers_measure_independently() -> None:
             pass
         inner_after = time.perf_counter()
         assert outer.elapsed is None
+        block.done()
     outer_after = time.perf_counter()
-    assert inner.elapsed is not None and outer.elapsed is not None
+    assert block.finished
+    assert is_seconds(inner.elapsed) and is_seconds(outer.elapsed)
     assert 0 <= inner.elapsed <= inner_after - inner_before
     assert inner_after - outer_first <= outer.elapsed <= outer_after - outer_before
 
@@ -139,41 +170,59 @@ def test_separate_timers_measure_independently() -> None:
 
 def test_env_sets_a_new_variable_and_removes_it_afterwards() -> None:
     name = NAMES[0]
+    block = Block()
     with TemporaryEnv(**{name: "on"}):
         assert os.environ[name] == "on"
         assert os.getenv(name) == "on"
+        block.done()
+    assert block.finished
     assert name not in os.environ
 
 
 def test_env_overrides_an_existing_variable_and_restores_its_old_value() -> None:
     name = NAMES[0]
     os.environ[name] = "original"
+    block = Block()
     with TemporaryEnv(**{name: "override"}):
         assert os.environ[name] == "override"
+        block.done()
+    assert block.finished
     assert os.environ[name] == "original"
 
 
 def test_env_none_removes_an_existing_variable_and_restores_it_afterwards() -> None:
     name = NAMES[0]
     os.environ[name] = "keep me"
+    block = Block()
     with TemporaryEnv(**{name: None}):
         assert name not in os.environ
+        block.done()
+    assert block.finished
     assert os.environ[name] == "keep me"
 
 
 def test_env_none_for_a_variable_that_does_not_exist_is_fine_and_stays_absent() -> None:
-    name = NAMES[0]
-    with TemporaryEnv(**{name: None}):
+    name, other = NAMES[:2]
+    block = Block()
+    # `other` shows the manager is at work (a do-nothing one would pass on `name` alone).
+    with TemporaryEnv(**{name: None, other: "set"}):
         assert name not in os.environ
+        assert os.environ[other] == "set"
+        block.done()
+    assert block.finished
     assert name not in os.environ
+    assert other not in os.environ
 
 
 def test_env_empty_string_is_a_value_not_a_removal() -> None:
     existing, absent = NAMES[0], NAMES[1]
     os.environ[existing] = "full"
+    block = Block()
     with TemporaryEnv(**{existing: "", absent: ""}):
         assert os.environ[existing] == ""
         assert os.environ[absent] == ""
+        block.done()
+    assert block.finished
     assert os.environ[existing] == "full"
     assert absent not in os.environ
 
@@ -181,8 +230,11 @@ def test_env_empty_string_is_a_value_not_a_removal() -> None:
 def test_env_existing_empty_string_value_is_restored_not_removed() -> None:
     name = NAMES[0]
     os.environ[name] = ""
+    block = Block()
     with TemporaryEnv(**{name: "x"}):
         assert os.environ[name] == "x"
+        block.done()
+    assert block.finished
     assert os.environ[name] == ""
 
 
@@ -190,8 +242,11 @@ def test_env_several_variables_at_once() -> None:
     a, b, c = NAMES[:3]
     os.environ[a] = "a0"
     os.environ[b] = "b0"
+    block = Block()
     with TemporaryEnv(**{a: "a1", b: None, c: "c1"}):
         assert env_snapshot() == {a: "a1", c: "c1"}
+        block.done()
+    assert block.finished
     assert env_snapshot() == {a: "a0", b: "b0"}
 
 
@@ -200,7 +255,9 @@ def test_env_restores_on_exception_and_exception_propagates() -> None:
     os.environ[a] = "a0"
     error = Boom("inside env")
     with pytest.raises(Boom) as excinfo, TemporaryEnv(**{a: None, b: "new"}):
+        inside = env_snapshot()
         raise error
+    assert inside == {b: "new"}
     assert excinfo.value is error
     assert env_snapshot() == {a: "a0"}
 
@@ -218,30 +275,43 @@ def test_env_restores_variables_the_block_itself_changed_or_deleted() -> None:
 def test_env_leaves_unnamed_variables_alone() -> None:
     named, other = NAMES[:2]
     os.environ[other] = "untouched"
+    block = Block()
     with TemporaryEnv(**{named: "x"}):
         assert os.environ[other] == "untouched"
+        assert os.environ[named] == "x"
+        block.done()
+    assert block.finished
     assert os.environ[other] == "untouched"
+    assert named not in os.environ
 
 
 def test_env_snapshot_is_taken_on_entry_not_at_construction() -> None:
     name = NAMES[0]
     manager = TemporaryEnv(**{name: "during"})
     os.environ[name] = "set after construction"
+    block = Block()
     with manager:
         assert os.environ[name] == "during"
+        block.done()
+    assert block.finished
     assert os.environ[name] == "set after construction"
 
 
 def test_env_nested_blocks_each_restore_what_they_found() -> None:
     name = NAMES[0]
     os.environ[name] = "outer0"
+    blocks = [Block() for _ in range(3)]
     with TemporaryEnv(**{name: "outer1"}):
         with TemporaryEnv(**{name: None}):
             assert name not in os.environ
+            blocks[0].done()
         assert os.environ[name] == "outer1"
         with TemporaryEnv(**{name: "inner"}):
             assert os.environ[name] == "inner"
+            blocks[1].done()
         assert os.environ[name] == "outer1"
+        blocks[2].done()
+    assert all(block.finished for block in blocks)
     assert os.environ[name] == "outer0"
 
 
@@ -287,9 +357,10 @@ def test_env_property_inside_matches_overrides_and_exit_restores_everything(
         else:
             expected_after[name] = value
 
+    inside = None
     try:
         with TemporaryEnv(**overrides):
-            assert env_snapshot() == expected_inside
+            inside = env_snapshot()
             for name, value in in_block.items():
                 if value is None:
                     os.environ.pop(name, None)
@@ -299,6 +370,9 @@ def test_env_property_inside_matches_overrides_and_exit_restores_everything(
                 raise Boom
     except Boom:
         assert raise_in_block
+    else:
+        assert not raise_in_block
+    assert inside == expected_inside
     assert env_snapshot() == expected_after
 
 
@@ -319,18 +393,20 @@ def test_suppress_suppresses_a_listed_type_and_records_the_same_object() -> None
 
 def test_suppress_code_after_the_with_statement_runs() -> None:
     reached = []
+    error = ValueError("swallowed")
     s = Suppress(ValueError)
     with s:
-        raise ValueError
+        raise error
     reached.append(True)
     assert reached == [True]
+    assert s.exception is error
 
 
 def test_suppress_suppresses_subclasses_of_a_listed_type() -> None:
     s = Suppress(LookupError)
     with s:
         {}["missing"]
-    assert isinstance(s.exception, KeyError)
+    assert type(s.exception) is KeyError
 
 
 def test_suppress_accepts_several_types() -> None:
@@ -371,7 +447,7 @@ def test_suppress_can_suppress_base_exception_subclasses() -> None:
     s = Suppress(Stop)
     with s:
         raise Stop
-    assert isinstance(s.exception, Stop)
+    assert type(s.exception) is Stop
 
 
 def test_suppress_block_without_exception_runs_and_leaves_exception_none() -> None:
@@ -387,13 +463,13 @@ def test_suppress_reuse_reports_only_the_latest_block() -> None:
     s = Suppress(KeyError)
     with s:
         raise KeyError("first")
-    assert isinstance(s.exception, KeyError)
+    assert type(s.exception) is KeyError
     with s:
         pass
     assert s.exception is None
     with s:
         raise KeyError("second")
-    assert isinstance(s.exception, KeyError) and s.exception.args == ("second",)
+    assert type(s.exception) is KeyError and s.exception.args == ("second",)
     with pytest.raises(ValueError), s:
         raise ValueError
     assert s.exception is None
