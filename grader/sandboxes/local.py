@@ -182,6 +182,13 @@ def bubblewrap_command(
             _within(folder, other) for other in bound
         ):
             continue
+        if os.geteuid() == 0 and os.stat(folder).st_mode & 0o005 != 0o005:
+            # Closed to others (a venv made in a `mktemp -d` folder): the sandbox user could not
+            # enter it even bound, so bind what it holds (and a venv's pyvenv.cfg) instead.
+            config = os.path.join(folder, "pyvenv.cfg")
+            if os.path.isfile(config):
+                command += [*parents(config), "--ro-bind", config, config]
+            continue
         if folder == "/" or any(_within(folder, top) for top in ("/proc", "/dev", str(INSIDE))):
             raise InfrastructureError(f"local sandbox: cannot bind the Python runtime at {folder}")
         bound.append(folder)  # after /tmp's tmpfs: a runtime under /tmp stays visible
