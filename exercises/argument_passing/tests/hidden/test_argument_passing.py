@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from exact import same as exact_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from solution import append_tag, deep_merge
@@ -32,14 +33,27 @@ def assert_shares_nothing(result: Any, *inputs: Any) -> None:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal, with the same types and the same key order at every level."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+    """Exactly equal (exact types at every level, never asking the candidate's __eq__), with the
+    same key order at every level, and made of JSON-like values only: ``b`` may be a copy of the
+    candidate's result, so its own types are not trusted either."""
+    return exact_same(a, b) and plain(b) and key_order(a) == key_order(b)
+
+
+def plain(value: Any) -> bool:
+    if type(value) is dict:
+        return all(type(key) is str and plain(item) for key, item in value.items())
+    if type(value) in (list, tuple):
+        return all(plain(item) for item in value)
+    return type(value) in (str, int, float, bool, type(None))
+
+
+def key_order(value: Any) -> Any:
+    """The keys of every dict inside ``value``, in order (only called on exact built-in types)."""
+    if type(value) is dict:
+        return [(key, key_order(item)) for key, item in value.items()]
+    if type(value) in (list, tuple):
+        return [key_order(item) for item in value]
+    return None
 
 
 def oracle_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -84,53 +98,64 @@ def test_readme_example() -> None:
     defaults = {"db": {"host": "localhost", "port": 5432}, "features": ["a"], "debug": False}
     user = {"db": {"port": 6543}, "features": ["b"], "name": "svc"}
     merged = deep_merge(defaults, user)
-    assert merged == {
-        "db": {"host": "localhost", "port": 6543},
-        "features": ["b"],
-        "debug": False,
-        "name": "svc",
-    }
+    assert same(
+        merged,
+        {
+            "db": {"host": "localhost", "port": 6543},
+            "features": ["b"],
+            "debug": False,
+            "name": "svc",
+        },
+    )
 
 
 def test_nested_dicts_merge_recursively_at_every_depth() -> None:
     base = {"a": {"b": {"c": 1, "d": 2}, "e": 3}, "f": 4}
     override = {"a": {"b": {"d": 20, "g": 30}}}
-    assert deep_merge(base, override) == {"a": {"b": {"c": 1, "d": 20, "g": 30}, "e": 3}, "f": 4}
+    assert same(
+        deep_merge(base, override), {"a": {"b": {"c": 1, "d": 20, "g": 30}, "e": 3}, "f": 4}
+    )
 
 
 def test_lists_are_replaced_not_concatenated() -> None:
     base = {"hosts": ["a", "b"], "nested": {"ports": [1, 2, 3]}}
     override = {"hosts": ["c"], "nested": {"ports": []}}
-    assert deep_merge(base, override) == {"hosts": ["c"], "nested": {"ports": []}}
+    assert same(deep_merge(base, override), {"hosts": ["c"], "nested": {"ports": []}})
 
 
 def test_lists_of_dicts_are_replaced_not_merged_element_by_element() -> None:
     base = {"users": [{"name": "ann", "admin": True}]}
     override = {"users": [{"name": "bob"}]}
-    assert deep_merge(base, override) == {"users": [{"name": "bob"}]}
+    assert same(deep_merge(base, override), {"users": [{"name": "bob"}]})
 
 
 def test_a_scalar_replaces_a_dict_and_a_dict_replaces_a_scalar() -> None:
     base = {"cache": {"ttl": 60}, "log": "info", "pool": [1]}
     override = {"cache": False, "log": {"level": "debug"}, "pool": {"size": 5}}
-    assert deep_merge(base, override) == {
-        "cache": False,
-        "log": {"level": "debug"},
-        "pool": {"size": 5},
-    }
+    assert same(
+        deep_merge(base, override),
+        {
+            "cache": False,
+            "log": {"level": "debug"},
+            "pool": {"size": 5},
+        },
+    )
 
 
 def test_a_list_replaces_a_dict_and_a_dict_replaces_a_list() -> None:
-    assert deep_merge({"x": {"a": 1}, "y": [1]}, {"x": [2], "y": {"b": 2}}) == {
-        "x": [2],
-        "y": {"b": 2},
-    }
+    assert same(
+        deep_merge({"x": {"a": 1}, "y": [1]}, {"x": [2], "y": {"b": 2}}),
+        {
+            "x": [2],
+            "y": {"b": 2},
+        },
+    )
 
 
 def test_none_in_override_replaces_the_base_value() -> None:
     base = {"proxy": "http://p", "limits": {"rate": 5}, "timeout": 30}
     override = {"proxy": None, "limits": None}
-    assert deep_merge(base, override) == {"proxy": None, "limits": None, "timeout": 30}
+    assert same(deep_merge(base, override), {"proxy": None, "limits": None, "timeout": 30})
 
 
 def test_falsy_override_values_replace() -> None:
@@ -140,26 +165,26 @@ def test_falsy_override_values_replace() -> None:
 
 
 def test_an_empty_dict_in_override_merges_and_keeps_the_base_dict() -> None:
-    assert deep_merge({"db": {"port": 1}}, {"db": {}}) == {"db": {"port": 1}}
+    assert same(deep_merge({"db": {"port": 1}}, {"db": {}}), {"db": {"port": 1}})
 
 
 def test_keys_only_in_base_and_only_in_override_are_all_kept() -> None:
-    assert deep_merge({"a": 1, "b": 2}, {"c": 3}) == {"a": 1, "b": 2, "c": 3}
+    assert same(deep_merge({"a": 1, "b": 2}, {"c": 3}), {"a": 1, "b": 2, "c": 3})
 
 
 def test_key_order_is_base_keys_then_new_override_keys_at_every_level() -> None:
     base = {"z": 1, "m": {"y": 1, "b": 2}, "a": 3}
     override = {"q": 0, "a": 30, "m": {"c": 3, "b": 20, "a": 1}, "z": 10}
     merged = deep_merge(base, override)
-    assert list(merged) == ["z", "m", "a", "q"]
-    assert list(merged["m"]) == ["y", "b", "c", "a"]
-    assert merged == {"z": 10, "m": {"y": 1, "b": 20, "c": 3, "a": 1}, "a": 30, "q": 0}
+    assert same(list(merged), ["z", "m", "a", "q"])
+    assert same(list(merged["m"]), ["y", "b", "c", "a"])
+    assert same(merged, {"z": 10, "m": {"y": 1, "b": 20, "c": 3, "a": 1}, "a": 30, "q": 0})
 
 
 def test_empty_inputs() -> None:
-    assert deep_merge({}, {}) == {}
-    assert deep_merge({"a": {"b": [1]}}, {}) == {"a": {"b": [1]}}
-    assert deep_merge({}, {"a": {"b": [1]}}) == {"a": {"b": [1]}}
+    assert same(deep_merge({}, {}), {})
+    assert same(deep_merge({"a": {"b": [1]}}, {}), {"a": {"b": [1]}})
+    assert same(deep_merge({}, {"a": {"b": [1]}}), {"a": {"b": [1]}})
 
 
 # --------------------------------------------------------------------------- deep_merge: no mutation
@@ -179,7 +204,7 @@ def test_result_is_a_new_dict_even_when_override_is_empty() -> None:
     result = deep_merge(base, {})
     assert result is not base
     result["b"] = 2
-    assert base == {"a": 1}
+    assert same(base, {"a": 1})
 
 
 def test_result_is_a_new_dict_even_when_base_is_empty() -> None:
@@ -187,7 +212,7 @@ def test_result_is_a_new_dict_even_when_base_is_empty() -> None:
     result = deep_merge({}, override)
     assert result is not override
     result["b"] = 2
-    assert override == {"a": 1}
+    assert same(override, {"a": 1})
 
 
 # --------------------------------------------------------------------------- deep_merge: no sharing
@@ -196,10 +221,10 @@ def test_result_is_a_new_dict_even_when_base_is_empty() -> None:
 def test_untouched_nested_dicts_of_base_are_copied() -> None:
     base = {"db": {"host": "h"}, "cache": {"ttl": 5}}
     result = deep_merge(base, {"cache": {"ttl": 10}})
-    assert result["db"] == {"host": "h"}
+    assert same(result["db"], {"host": "h"})
     assert result["db"] is not base["db"]
     result["db"]["host"] = "changed"
-    assert base["db"]["host"] == "h"
+    assert same(base["db"]["host"], "h")
 
 
 def test_nested_dicts_only_in_override_are_copied() -> None:
@@ -208,7 +233,7 @@ def test_nested_dicts_only_in_override_are_copied() -> None:
     assert result["new"] is not override["new"]
     assert result["new"]["inner"] is not override["new"]["inner"]
     result["new"]["inner"]["x"] = 2
-    assert override["new"]["inner"]["x"] == 1
+    assert same(override["new"]["inner"]["x"], 1)
 
 
 def test_lists_from_base_and_from_override_are_copied() -> None:
@@ -219,8 +244,8 @@ def test_lists_from_base_and_from_override_are_copied() -> None:
     assert result["set"] is not override["set"]
     result["keep"].append(9)
     result["set"].append(9)
-    assert base == {"keep": [1, 2]}
-    assert override == {"set": [3, 4]}
+    assert same(base, {"keep": [1, 2]})
+    assert same(override, {"set": [3, 4]})
 
 
 def test_dicts_inside_lists_are_copied() -> None:
@@ -230,8 +255,8 @@ def test_dicts_inside_lists_are_copied() -> None:
     assert_shares_nothing(result, base, override)
     result["servers"][0]["ports"].append(443)
     result["clients"][0][0]["id"] = 2
-    assert base == {"servers": [{"name": "a", "ports": [80]}]}
-    assert override == {"clients": [[{"id": 1}]]}
+    assert same(base, {"servers": [{"name": "a", "ports": [80]}]})
+    assert same(override, {"clients": [[{"id": 1}]]})
 
 
 def test_a_list_shared_twice_inside_an_input_is_not_shared_with_the_result() -> None:
@@ -239,7 +264,7 @@ def test_a_list_shared_twice_inside_an_input_is_not_shared_with_the_result() -> 
     base = {"a": shared, "b": {"c": shared}}
     result = deep_merge(base, {"d": shared})
     assert_shares_nothing(result, base)
-    assert result == {"a": [1, 2], "b": {"c": [1, 2]}, "d": [1, 2]}
+    assert same(result, {"a": [1, 2], "b": {"c": [1, 2]}, "d": [1, 2]})
 
 
 def test_mutating_the_inputs_afterwards_does_not_change_the_result() -> None:
@@ -312,45 +337,45 @@ def test_property_every_override_leaf_wins(base: dict[str, Any], override: dict[
 
 
 def test_append_tag_without_tags_returns_a_one_element_list() -> None:
-    assert append_tag("a") == ["a"]
-    assert append_tag("a", None) == ["a"]
+    assert same(append_tag("a"), ["a"])
+    assert same(append_tag("a", None), ["a"])
 
 
 def test_append_tag_default_list_is_not_shared_between_calls() -> None:
     first = append_tag("a")
     second = append_tag("b")
-    assert first == ["a"]
-    assert second == ["b"]
+    assert same(first, ["a"])
+    assert same(second, ["b"])
     assert first is not second
     first.append("mutated")
-    assert append_tag("c") == ["c"]
+    assert same(append_tag("c"), ["c"])
 
 
 def test_append_tag_returns_a_new_list_and_leaves_the_given_one_alone() -> None:
     tags = ["x", "y"]
     result = append_tag("z", tags)
-    assert result == ["x", "y", "z"]
-    assert tags == ["x", "y"]
+    assert same(result, ["x", "y", "z"])
+    assert same(tags, ["x", "y"])
     assert result is not tags
 
 
 def test_append_tag_to_an_empty_list_returns_a_new_list() -> None:
     tags: list[str] = []
     result = append_tag("a", tags)
-    assert result == ["a"]
-    assert tags == []
+    assert same(result, ["a"])
+    assert same(tags, [])
     assert result is not tags
 
 
 def test_append_tag_keeps_duplicates() -> None:
-    assert append_tag("x", ["x"]) == ["x", "x"]
+    assert same(append_tag("x", ["x"]), ["x", "x"])
 
 
 def test_append_tag_chained_calls_build_up_without_touching_earlier_results() -> None:
     one = append_tag("a")
     two = append_tag("b", one)
     three = append_tag("c", two)
-    assert (one, two, three) == (["a"], ["a", "b"], ["a", "b", "c"])
+    assert same((one, two, three), (["a"], ["a", "b"], ["a", "b", "c"]))
 
 
 @settings(max_examples=100, report_multiple_bugs=False)
@@ -363,7 +388,7 @@ def test_property_append_tag_is_tags_plus_tag_without_mutation(
 ) -> None:
     before = None if tags is None else list(tags)
     result = append_tag(tag, tags)
-    assert result == [*(before or []), tag]
-    assert tags == before
+    assert same(result, [*(before or []), tag])
+    assert same(tags, before)
     assert result is not tags
     assert type(result) is list

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 
 import pytest
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -27,34 +28,34 @@ class FakeClock:
 
 def test_counter_defaults_count_from_zero_by_one() -> None:
     counter = make_counter()
-    assert [counter() for _ in range(4)] == [0, 1, 2, 3]
+    assert same([counter() for _ in range(4)], [0, 1, 2, 3])
 
 
 def test_counter_first_call_returns_start() -> None:
-    assert make_counter(10, 5)() == 10
-    assert make_counter(start=-3)() == -3
+    assert same(make_counter(10, 5)(), 10)
+    assert same(make_counter(start=-3)(), -3)
 
 
 def test_counter_with_start_and_step() -> None:
     counter = make_counter(10, 5)
-    assert [counter() for _ in range(3)] == [10, 15, 20]
+    assert same([counter() for _ in range(3)], [10, 15, 20])
 
 
 def test_counter_negative_and_zero_steps() -> None:
     down = make_counter(3, -2)
-    assert [down() for _ in range(4)] == [3, 1, -1, -3]
+    assert same([down() for _ in range(4)], [3, 1, -1, -3])
     flat = make_counter(7, 0)
-    assert [flat() for _ in range(3)] == [7, 7, 7]
+    assert same([flat() for _ in range(3)], [7, 7, 7])
 
 
 def test_counters_are_independent() -> None:
     a = make_counter()
     b = make_counter()
-    assert a() == 0
-    assert a() == 1
-    assert b() == 0
-    assert a() == 2
-    assert b() == 1
+    assert same(a(), 0)
+    assert same(a(), 1)
+    assert same(b(), 0)
+    assert same(a(), 2)
+    assert same(b(), 1)
 
 
 @settings(max_examples=100)
@@ -71,8 +72,8 @@ def test_counter_property_interleaved_counters_each_follow_their_own_sequence(
     seen: dict[bool, list[int]] = {True: [], False: []}
     for use_first in schedule:
         seen[use_first].append(first() if use_first else second())
-    assert seen[True] == [start + k * step for k in range(len(seen[True]))]
-    assert seen[False] == [start + 1 + k * step * 2 for k in range(len(seen[False]))]
+    assert same(seen[True], [start + k * step for k in range(len(seen[True]))])
+    assert same(seen[False], [start + 1 + k * step * 2 for k in range(len(seen[False]))])
 
 
 # --------------------------------------------------------------------------- make_multipliers
@@ -80,41 +81,41 @@ def test_counter_property_interleaved_counters_each_follow_their_own_sequence(
 
 def test_multipliers_ith_function_multiplies_by_i() -> None:
     funcs = make_multipliers(4)
-    assert len(funcs) == 4
-    assert [f(7) for f in funcs] == [0, 7, 14, 21]
+    assert same(len(funcs), 4)
+    assert same([f(7) for f in funcs], [0, 7, 14, 21])
 
 
 def test_multipliers_are_not_all_bound_to_the_last_index() -> None:
     funcs = make_multipliers(3)
-    assert funcs[0](10) == 0
-    assert funcs[1](10) == 10
-    assert funcs[2](10) == 20
+    assert same(funcs[0](10), 0)
+    assert same(funcs[1](10), 10)
+    assert same(funcs[2](10), 20)
 
 
 def test_multipliers_zero_gives_an_empty_list() -> None:
-    assert list(make_multipliers(0)) == []
+    assert same(make_multipliers(0), [])
 
 
 def test_multipliers_one_gives_the_zero_function() -> None:
     funcs = make_multipliers(1)
-    assert len(funcs) == 1
-    assert funcs[0](123) == 0
+    assert same(len(funcs), 1)
+    assert same(funcs[0](123), 0)
 
 
 def test_multipliers_are_reusable_and_independent_between_calls() -> None:
     small = make_multipliers(2)
     large = make_multipliers(5)
-    assert small[1](3) == 3
-    assert large[4](3) == 12
-    assert small[1](-4) == -4
+    assert same(small[1](3), 3)
+    assert same(large[4](3), 12)
+    assert same(small[1](-4), -4)
 
 
 @settings(max_examples=100)
 @given(n=st.integers(0, 40), x=st.integers(-(10**6), 10**6))
 def test_multipliers_property_every_function_multiplies_by_its_index(n: int, x: int) -> None:
     funcs = make_multipliers(n)
-    assert len(funcs) == n
-    assert [f(x) for f in funcs] == [x * i for i in range(n)]
+    assert same(len(funcs), n)
+    assert same([f(x) for f in funcs], [x * i for i in range(n)])
 
 
 # --------------------------------------------------------------------------- make_accumulator
@@ -122,29 +123,29 @@ def test_multipliers_property_every_function_multiplies_by_its_index(n: int, x: 
 
 def test_accumulator_default_starts_at_zero_and_returns_new_total() -> None:
     add = make_accumulator()
-    assert add(5) == 5
-    assert add(3) == 8
+    assert same(add(5), 5)
+    assert same(add(3), 8)
 
 
 def test_accumulator_with_initial_value_and_negative_amounts() -> None:
     add = make_accumulator(100)
-    assert add(5) == 105
-    assert add(-10) == 95
+    assert same(add(5), 105)
+    assert same(add(-10), 95)
 
 
 def test_accumulator_adding_zero_returns_current_total() -> None:
     add = make_accumulator(42)
-    assert add(0) == 42
-    assert add(0) == 42
+    assert same(add(0), 42)
+    assert same(add(0), 42)
 
 
 def test_accumulators_are_independent() -> None:
     a = make_accumulator()
     b = make_accumulator(10)
-    assert a(1) == 1
-    assert b(1) == 11
-    assert a(1) == 2
-    assert b(1) == 12
+    assert same(a(1), 1)
+    assert same(b(1), 11)
+    assert same(a(1), 2)
+    assert same(b(1), 12)
 
 
 @settings(max_examples=100)
@@ -152,8 +153,8 @@ def test_accumulators_are_independent() -> None:
 def test_accumulator_property_returns_running_totals(initial: int, amounts: list[int]) -> None:
     add = make_accumulator(initial)
     other = make_accumulator(initial)
-    assert [add(x) for x in amounts] == list(itertools.accumulate(amounts, initial=initial))[1:]
-    assert other(0) == initial
+    assert same([add(x) for x in amounts], list(itertools.accumulate(amounts, initial=initial))[1:])
+    assert same(other(0), initial)
 
 
 # --------------------------------------------------------------------------- rate_limiter
@@ -162,7 +163,7 @@ def test_accumulator_property_returns_running_totals(initial: int, amounts: list
 def test_rate_limiter_allows_max_calls_at_once_then_refuses() -> None:
     clock = FakeClock()
     allow = rate_limiter(3, 10, clock=clock)
-    assert [allow() for _ in range(5)] == [True, True, True, False, False]
+    assert same([allow() for _ in range(5)], [True, True, True, False, False])
 
 
 def test_rate_limiter_call_stops_counting_exactly_after_period() -> None:
@@ -178,63 +179,63 @@ def test_rate_limiter_call_stops_counting_exactly_after_period() -> None:
 def test_rate_limiter_window_slides_with_each_call_instead_of_resetting() -> None:
     clock = FakeClock()
     allow = rate_limiter(2, 10, clock=clock)
-    assert allow()  # t=0
+    assert allow() is True  # t=0
     clock.now = 6
-    assert allow()  # t=6
+    assert allow() is True  # t=6
     clock.now = 10
-    assert allow()  # t=0 expired; 6 still counts
+    assert allow() is True  # t=0 expired; 6 still counts
     clock.now = 11
-    assert not allow()  # 6 and 10 count
+    assert allow() is False  # 6 and 10 count
     clock.now = 16
-    assert allow()  # 6 expired
-    assert not allow()
+    assert allow() is True  # 6 expired
+    assert allow() is False
 
 
 def test_rate_limiter_refused_calls_are_not_recorded() -> None:
     clock = FakeClock()
     allow = rate_limiter(1, 10, clock=clock)
-    assert allow()
+    assert allow() is True
     for t in (1, 5, 9):
         clock.now = t
-        assert not allow()
+        assert allow() is False
     clock.now = 10
-    assert allow()
+    assert allow() is True
 
 
 def test_rate_limiter_with_fractional_times() -> None:
     clock = FakeClock()
     allow = rate_limiter(2, 0.5, clock=clock)
-    assert allow() and allow()
+    assert allow() is True and allow() is True
     clock.now = 0.25
-    assert not allow()
+    assert allow() is False
     clock.now = 0.5
-    assert allow() and allow()
-    assert not allow()
+    assert allow() is True and allow() is True
+    assert allow() is False
 
 
 def test_rate_limiter_uses_the_clock_at_each_call() -> None:
     clock = FakeClock(1000.0)
     allow = rate_limiter(1, 5, clock=clock)
-    assert allow()
+    assert allow() is True
     clock.now = 1004.0
-    assert not allow()
+    assert allow() is False
     clock.now = 1005.0
-    assert allow()
+    assert allow() is True
 
 
 def test_rate_limiters_are_independent_even_with_a_shared_clock() -> None:
     clock = FakeClock()
     first = rate_limiter(1, 10, clock=clock)
     second = rate_limiter(1, 10, clock=clock)
-    assert first()
-    assert second()
-    assert not first()
-    assert not second()
+    assert first() is True
+    assert second() is True
+    assert first() is False
+    assert second() is False
 
 
 def test_rate_limiter_default_clock_works() -> None:
     allow = rate_limiter(2, 3600)
-    assert [allow(), allow(), allow()] == [True, True, False]
+    assert same([allow(), allow(), allow()], [True, True, False])
 
 
 @pytest.mark.parametrize("max_calls", [0, -1, -100])
@@ -252,10 +253,10 @@ def test_rate_limiter_rejects_non_positive_period(period: float) -> None:
 def test_rate_limiter_accepts_smallest_valid_arguments() -> None:
     clock = FakeClock()
     allow = rate_limiter(1, 0.25, clock=clock)
-    assert allow()
-    assert not allow()
+    assert allow() is True
+    assert allow() is False
     clock.now = 0.25
-    assert allow()
+    assert allow() is True
 
 
 # Stateful check of rate_limiter against the simplest possible model: the list of every

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 import solution
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from memory_profiler import memory_usage
@@ -49,36 +50,37 @@ def mentions_number(message: str, number: int) -> bool:
 
 
 def test_chunked_splits_into_lists_with_a_shorter_last_chunk() -> None:
-    assert list(solution.chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert same(list(solution.chunked(range(7), 3)), [[0, 1, 2], [3, 4, 5], [6]])
 
 
 def test_chunked_exact_multiple_ends_without_an_empty_chunk() -> None:
-    assert list(solution.chunked(range(6), 3)) == [[0, 1, 2], [3, 4, 5]]
+    assert same(list(solution.chunked(range(6), 3)), [[0, 1, 2], [3, 4, 5]])
 
 
 def test_chunked_empty_iterable_yields_nothing() -> None:
-    assert list(solution.chunked([], 4)) == []
-    assert list(solution.chunked(iter(()), 1)) == []
+    assert same(list(solution.chunked([], 4)), [])
+    assert same(list(solution.chunked(iter(()), 1)), [])
+    assert same(list(solution.chunked([7], 4)), [[7]])  # and not from ignoring the input
 
 
 def test_chunked_size_one_and_size_larger_than_input() -> None:
-    assert list(solution.chunked("abc", 1)) == [["a"], ["b"], ["c"]]
-    assert list(solution.chunked("abc", 10)) == [["a", "b", "c"]]
+    assert same(list(solution.chunked("abc", 1)), [["a"], ["b"], ["c"]])
+    assert same(list(solution.chunked("abc", 10)), [["a", "b", "c"]])
 
 
 def test_chunked_yields_list_objects_even_from_a_string_or_tuple() -> None:
     chunks = list(solution.chunked("abcde", 2))
-    assert chunks == [["a", "b"], ["c", "d"], ["e"]]
+    assert same(chunks, [["a", "b"], ["c", "d"], ["e"]])
     assert all(type(chunk) is list for chunk in chunks)
     assert all(type(chunk) is list for chunk in solution.chunked((1, 2, 3), 2))
 
 
 def test_chunked_each_chunk_is_a_new_list() -> None:
     chunks = list(solution.chunked(range(6), 2))
-    assert chunks == [[0, 1], [2, 3], [4, 5]]
+    assert same(chunks, [[0, 1], [2, 3], [4, 5]])
     assert len({id(chunk) for chunk in chunks}) == 3
     chunks[0].append("changed")
-    assert chunks[1:] == [[2, 3], [4, 5]]
+    assert same(chunks[1:], [[2, 3], [4, 5]])
 
 
 @pytest.mark.parametrize("size", [0, -1, -10])
@@ -91,28 +93,29 @@ def test_chunked_rejects_size_below_one_when_called_before_iterating(size: int) 
 
 def test_chunked_pulls_nothing_until_the_first_next() -> None:
     source = CountingIterator(range(100))
-    solution.chunked(source, 5)
+    chunks = solution.chunked(source, 5)
     assert source.pulled == 0
+    assert same(next(chunks), [0, 1, 2, 3, 4])  # a lazy iterator, not one that yields nothing
 
 
 def test_chunked_pulls_exactly_one_chunk_per_next() -> None:
     source = CountingIterator(range(100))
     chunks = solution.chunked(source, 3)
     for k in range(1, 6):
-        assert next(chunks) == [3 * k - 3, 3 * k - 2, 3 * k - 1]
+        assert same(next(chunks), [3 * k - 3, 3 * k - 2, 3 * k - 1])
         assert source.pulled == 3 * k
 
 
 def test_chunked_works_on_an_infinite_iterator() -> None:
     chunks = solution.chunked(endless(), 4)
-    assert list(itertools.islice(chunks, 3)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    assert same(list(itertools.islice(chunks, 3)), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
 
 
 @settings(max_examples=200)
 @given(items=st.lists(st.integers()), size=st.integers(min_value=1, max_value=12))
 def test_chunked_property_concatenation_and_sizes(items: list[int], size: int) -> None:
     chunks = list(solution.chunked(iter(items), size))
-    assert [item for chunk in chunks for item in chunk] == items
+    assert same([item for chunk in chunks for item in chunk], items)
     assert len(chunks) == math.ceil(len(items) / size)
     assert all(len(chunk) == size for chunk in chunks[:-1])
     if chunks:
@@ -123,19 +126,20 @@ def test_chunked_property_concatenation_and_sizes(items: list[int], size: int) -
 
 
 def test_countdown_counts_down_to_one() -> None:
-    assert list(solution.Countdown(3)) == [3, 2, 1]
-    assert list(solution.Countdown(1)) == [1]
+    assert same(list(solution.Countdown(3)), [3, 2, 1])
+    assert same(list(solution.Countdown(1)), [1])
 
 
 @pytest.mark.parametrize("n", [0, -1, -7])
 def test_countdown_of_zero_or_negative_is_empty(n: int) -> None:
-    assert list(solution.Countdown(n)) == []
+    assert same(list(solution.Countdown(n)), [])
+    assert same(list(solution.Countdown(n + 9)), list(range(n + 9, 0, -1)))  # a real countdown
 
 
 def test_countdown_can_be_iterated_many_times() -> None:
     countdown = solution.Countdown(4)
-    assert list(countdown) == [4, 3, 2, 1]
-    assert list(countdown) == [4, 3, 2, 1]
+    assert same(list(countdown), [4, 3, 2, 1])
+    assert same(list(countdown), [4, 3, 2, 1])
     assert sum(countdown) == 10
 
 
@@ -144,22 +148,23 @@ def test_countdown_iter_returns_a_fresh_iterator_each_time() -> None:
     first, second = iter(countdown), iter(countdown)
     assert first is not second
     assert first is not countdown
+    assert same(list(first), [3, 2, 1]) and same(list(second), [3, 2, 1])
 
 
 def test_countdown_iterators_are_independent() -> None:
     countdown = solution.Countdown(3)
     first = iter(countdown)
-    assert next(first) == 3
+    assert same(next(first), 3)
     second = iter(countdown)
-    assert next(second) == 3
-    assert next(first) == 2
-    assert list(second) == [2, 1]
-    assert list(first) == [1]
+    assert same(next(second), 3)
+    assert same(next(first), 2)
+    assert same(list(second), [2, 1])
+    assert same(list(first), [1])
 
 
 def test_countdown_nested_loops_over_the_same_countdown() -> None:
     countdown = solution.Countdown(2)
-    assert [(a, b) for a in countdown for b in countdown] == [(2, 2), (2, 1), (1, 2), (1, 1)]
+    assert same([(a, b) for a in countdown for b in countdown], [(2, 2), (2, 1), (1, 2), (1, 1)])
 
 
 def test_countdown_iterator_is_a_hand_written_iterator_class() -> None:
@@ -167,18 +172,18 @@ def test_countdown_iterator_is_a_hand_written_iterator_class() -> None:
     assert not inspect.isgenerator(iterator)
     assert not inspect.isgeneratorfunction(solution.Countdown.__iter__)
     iterator_class = type(iterator)
-    assert iterator_class.__module__ == solution.__name__
+    assert same(iterator_class.__module__, solution.__name__)
     assert "__next__" in vars(iterator_class) or any(
         "__next__" in vars(base) and base.__module__ == solution.__name__
         for base in iterator_class.__mro__
     )
     assert iter(iterator) is iterator
-    assert next(iterator) == 2
+    assert same(next(iterator), 2)
 
 
 def test_countdown_exhausted_iterator_keeps_raising_stop_iteration() -> None:
     iterator = iter(solution.Countdown(1))
-    assert next(iterator) == 1
+    assert same(next(iterator), 1)
     for _ in range(3):
         with pytest.raises(StopIteration):
             next(iterator)
@@ -188,63 +193,69 @@ def test_countdown_exhausted_iterator_keeps_raising_stop_iteration() -> None:
 def test_countdown_property_matches_descending_range(n: int) -> None:
     countdown = solution.Countdown(n)
     expected = list(range(n, 0, -1))
-    assert list(countdown) == expected
-    assert list(countdown) == expected
+    assert same(list(countdown), expected)
+    assert same(list(countdown), expected)
 
 
 # ---------------------------------------------------------------- parse_records
 
 
 def test_parse_records_turns_pairs_into_dicts() -> None:
-    assert list(solution.parse_records(["a=1 b=x", "name=ada"])) == [
-        {"a": "1", "b": "x"},
-        {"name": "ada"},
-    ]
+    assert same(
+        list(solution.parse_records(["a=1 b=x", "name=ada"])),
+        [
+            {"a": "1", "b": "x"},
+            {"name": "ada"},
+        ],
+    )
 
 
 def test_parse_records_skips_blank_and_whitespace_only_lines() -> None:
     lines = ["", "a=1", "   ", "\n", "\t \n", "b=2"]
-    assert list(solution.parse_records(lines)) == [{"a": "1"}, {"b": "2"}]
+    assert same(list(solution.parse_records(lines)), [{"a": "1"}, {"b": "2"}])
 
 
 def test_parse_records_skips_comment_lines_even_when_indented() -> None:
     lines = ["# header", "a=1", "   # indented comment", "\t#tabbed", "#no=pair here", "b=2"]
-    assert list(solution.parse_records(lines)) == [{"a": "1"}, {"b": "2"}]
+    assert same(list(solution.parse_records(lines)), [{"a": "1"}, {"b": "2"}])
 
 
 def test_parse_records_hash_inside_a_line_is_ordinary_text() -> None:
-    assert list(solution.parse_records(["url=a#b tag=#x"])) == [{"url": "a#b", "tag": "#x"}]
+    assert same(list(solution.parse_records(["url=a#b tag=#x"])), [{"url": "a#b", "tag": "#x"}])
 
 
 def test_parse_records_only_the_first_equals_splits() -> None:
     lines = ["url=a=b", "expr=x==y q=k=v&w=z"]
-    assert list(solution.parse_records(lines)) == [
-        {"url": "a=b"},
-        {"expr": "x==y", "q": "k=v&w=z"},
-    ]
+    assert same(
+        list(solution.parse_records(lines)),
+        [
+            {"url": "a=b"},
+            {"expr": "x==y", "q": "k=v&w=z"},
+        ],
+    )
 
 
 def test_parse_records_ignores_surrounding_and_repeated_whitespace() -> None:
     lines = ["  a=1    b=2  \n", "\tc=3\td=4\r\n"]
-    assert list(solution.parse_records(lines)) == [{"a": "1", "b": "2"}, {"c": "3", "d": "4"}]
+    assert same(list(solution.parse_records(lines)), [{"a": "1", "b": "2"}, {"c": "3", "d": "4"}])
 
 
 def test_parse_records_empty_values_and_keys_are_allowed() -> None:
-    assert list(solution.parse_records(["a= b=2", "=x"])) == [{"a": "", "b": "2"}, {"": "x"}]
+    assert same(list(solution.parse_records(["a= b=2", "=x"])), [{"a": "", "b": "2"}, {"": "x"}])
 
 
 def test_parse_records_later_duplicate_key_wins() -> None:
-    assert list(solution.parse_records(["a=1 a=2"])) == [{"a": "2"}]
+    assert same(list(solution.parse_records(["a=1 a=2"])), [{"a": "2"}])
 
 
 def test_parse_records_values_stay_strings() -> None:
     (record,) = solution.parse_records(["n=007 f=1.5 t=True"])
-    assert record == {"n": "007", "f": "1.5", "t": "True"}
+    assert same(record, {"n": "007", "f": "1.5", "t": "True"})
 
 
 def test_parse_records_pair_without_equals_raises_after_earlier_records() -> None:
     records = solution.parse_records(["a=1", "", "# comment", "b=2 oops"])
-    assert next(records) == {"a": "1"}
+    assert same(next(records), {"a": "1"})
     with pytest.raises(ValueError) as excinfo:
         next(records)
     assert mentions_number(str(excinfo.value), 4)
@@ -265,25 +276,26 @@ def test_parse_records_error_line_number_counts_skipped_lines() -> None:
 
 def test_parse_records_reads_nothing_until_the_first_next() -> None:
     source = CountingIterator(["a=1"] * 10)
-    solution.parse_records(source)  # type: ignore[arg-type]
+    records = solution.parse_records(source)  # type: ignore[arg-type]
     assert source.pulled == 0
+    assert same(next(records), {"a": "1"})  # a lazy iterator, not one that yields nothing
 
 
 def test_parse_records_reads_only_up_to_the_line_of_each_record() -> None:
     source = CountingIterator(["# c", "", "a=1", "b=2", "", "# c", "c=3", "d=4"])
     records = solution.parse_records(source)  # type: ignore[arg-type]
-    assert next(records) == {"a": "1"}
+    assert same(next(records), {"a": "1"})
     assert source.pulled == 3
-    assert next(records) == {"b": "2"}
+    assert same(next(records), {"b": "2"})
     assert source.pulled == 4
-    assert next(records) == {"c": "3"}
+    assert same(next(records), {"c": "3"})
     assert source.pulled == 7
 
 
 def test_parse_records_works_on_infinite_input() -> None:
     lines = (f"n={i}" for i in endless())
     first = list(itertools.islice(solution.parse_records(lines), 3))
-    assert first == [{"n": "0"}, {"n": "1"}, {"n": "2"}]
+    assert same(first, [{"n": "0"}, {"n": "1"}, {"n": "2"}])
 
 
 KEYS = st.text("abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=6)
@@ -309,7 +321,7 @@ def test_parse_records_property_round_trips_rendered_records(
             + data.draw(st.sampled_from(["", "\n", "  \n", "\r\n"]))
         )
     lines.extend(data.draw(st.lists(FILLER, max_size=2)))
-    assert list(solution.parse_records(lines)) == records
+    assert same(list(solution.parse_records(lines)), records)
 
 
 # ---------------------------------------------------------------- memory
@@ -349,7 +361,7 @@ def _peak_mib(func: Callable[[], object]) -> tuple[float, object]:
 def test_parse_records_streams_a_million_lines_in_flat_memory() -> None:
     baseline, _ = _peak_mib(_drain_lines)
     peak, count = _peak_mib(_drain_records)
-    assert count == MILLION
+    assert same(count, MILLION)
     assert peak - baseline < ALLOWED_GROWTH_MIB, (
         f"peak memory grew by {peak - baseline:.0f} MiB while streaming {MILLION} lines"
     )

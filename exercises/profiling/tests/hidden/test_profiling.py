@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import solution
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from solution import Customer, find_duplicates
@@ -51,6 +52,11 @@ def linear_find_duplicates(customers: Sequence[Any]) -> list[list[int]]:
     return [group for group in by_key.values() if len(group) > 1]
 
 
+def unchanged(after: Sequence[Any], before: Sequence[Any]) -> bool:
+    """The same records in the same places (by identity: Customer's == is the candidate's)."""
+    return len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True))
+
+
 def people(*rows: tuple[str, str]) -> list[Customer]:
     return [Customer(f"customer {i}", email, phone) for i, (email, phone) in enumerate(rows)]
 
@@ -66,16 +72,16 @@ def test_readme_example() -> None:
         Customer("Robert", "Bob@Example.com", "555.010.1234"),
         Customer("Cy", "cy@example.com", "555 010 0000"),
     ]
-    assert find_duplicates(customers) == [[0, 2], [1, 3]]
+    assert same(find_duplicates(customers), [[0, 2], [1, 3]])
 
 
 def test_empty_input_gives_no_groups() -> None:
-    assert find_duplicates([]) == []
+    assert same(find_duplicates([]), [])
 
 
 def test_all_distinct_gives_no_groups_singletons_left_out() -> None:
     customers = people(("a@x.io", "1"), ("b@x.io", "1"), ("a@x.io", "2"))
-    assert find_duplicates(customers) == []
+    assert same(find_duplicates(customers), [])
 
 
 def test_groups_ordered_by_smallest_index_not_by_key_or_by_second_member() -> None:
@@ -87,19 +93,19 @@ def test_groups_ordered_by_smallest_index_not_by_key_or_by_second_member() -> No
         ("adam@example.com", "0202"),
         ("zoe@example.com", "0101"),
     )
-    assert find_duplicates(customers) == [[0, 3], [1, 2]]
+    assert same(find_duplicates(customers), [[0, 3], [1, 2]])
 
 
 def test_indices_within_a_group_are_increasing_and_all_members_listed() -> None:
     customers = people(*[("same@x.io", "12")] * 5, ("other@x.io", "12"), ("same@x.io", "12"))
-    assert find_duplicates(customers) == [[0, 1, 2, 3, 4, 6]]
+    assert same(find_duplicates(customers), [[0, 1, 2, 3, 4, 6]])
 
 
 def test_email_compared_without_surrounding_spaces_and_case() -> None:
     customers = people(
         ("Ann@Example.COM", "1"), ("  ann@example.com\t", "1"), ("an n@example.com", "1")
     )
-    assert find_duplicates(customers) == [[0, 1]]
+    assert same(find_duplicates(customers), [[0, 1]])
 
 
 def test_phone_compared_on_its_last_ten_digits() -> None:
@@ -110,25 +116,25 @@ def test_phone_compared_on_its_last_ten_digits() -> None:
         ("ann@x.io", "010-9999"),
         ("ann@x.io", "0109999"),
     )
-    assert find_duplicates(customers) == [[0, 1, 2], [3, 4]]
+    assert same(find_duplicates(customers), [[0, 1, 2], [3, 4]])
 
 
 def test_same_email_different_phone_is_not_a_duplicate() -> None:
     customers = people(("ann@x.io", "555 010 9999"), ("ann@x.io", "555 010 9998"))
-    assert find_duplicates(customers) == []
+    assert same(find_duplicates(customers), [])
 
 
 def test_accepts_a_tuple_and_does_not_modify_the_input() -> None:
     rows = people(("b@x.io", "2"), ("a@x.io", "1"), ("b@x.io", "2"), ("a@x.io", "1"))
     as_list = list(rows)
-    assert find_duplicates(tuple(rows)) == [[0, 2], [1, 3]]
-    assert find_duplicates(as_list) == [[0, 2], [1, 3]]
-    assert as_list == rows, "find_duplicates modified its input"
+    assert same(find_duplicates(tuple(rows)), [[0, 2], [1, 3]])
+    assert same(find_duplicates(as_list), [[0, 2], [1, 3]])
+    assert unchanged(as_list, rows), "find_duplicates modified its input"
 
 
 def test_normalise_is_unchanged() -> None:
     customer = Customer("Ann", "  Ann@Example.COM ", "+1 (555) 010-9999")
-    assert solution.normalise(customer) == ("ann@example.com", "5550109999")
+    assert same(solution.normalise(customer), ("ann@example.com", "5550109999"))
 
 
 def medium_dataset(n: int) -> list[Customer]:
@@ -150,7 +156,7 @@ def test_medium_input_same_result_as_original() -> None:
     customers = medium_dataset(300)
     expected = naive_find_duplicates(customers)
     assert expected, "the dataset has duplicates"
-    assert find_duplicates(customers) == expected
+    assert same(find_duplicates(customers), expected)
 
 
 # --------------------------------------------------------------------------- property
@@ -196,8 +202,8 @@ CUSTOMERS = st.lists(
 @given(customers=CUSTOMERS)
 def test_property_same_result_as_original_and_input_untouched(customers: list[Customer]) -> None:
     before = list(customers)
-    assert find_duplicates(customers) == naive_find_duplicates(customers)
-    assert customers == before
+    assert same(find_duplicates(customers), naive_find_duplicates(customers))
+    assert unchanged(customers, before)
 
 
 # --------------------------------------------------------------------------- performance
@@ -239,7 +245,13 @@ def large_dataset(n: int) -> Iterator[Customer]:
         )
 
 
-@pytest.mark.performance
+# The whole test's CPU, enforced by the runner from outside the test process: the dataset, three
+# oracle runs and the candidate's take about 0.35 s with a linear find_duplicates; the quadratic
+# original takes minutes.
+CPU_S = 2.5
+
+
+@pytest.mark.performance(cpu_s=CPU_S)
 @pytest.mark.weight(3)
 def test_performance_20000_records_within_10x_cpu_of_a_linear_oracle() -> None:
     customers = list(large_dataset(20_000))
@@ -254,4 +266,4 @@ def test_performance_20000_records_within_10x_cpu_of_a_linear_oracle() -> None:
             f"stopped; a linear implementation takes {oracle_s:.3f} s"
         )
     assert used_s <= budget_s
-    assert result == expected
+    assert same(result, expected)
