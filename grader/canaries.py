@@ -128,7 +128,7 @@ def make_canaries(tests_dir: Path | None = None, rng: random.Random | None = Non
         sources = {
             p.relative_to(tests_dir).as_posix(): p.read_text(encoding="utf-8") for p in paths
         }
-        suite_names = {n for source in sources.values() for n in test_names(source, nested=True)}
+        suite_names = {n for source in sources.values() for n in defined_tests(source, nested=True)}
         for file, source in sources.items():
             planted = plant(file, source, suite_names, rng)
             if planted is not None:
@@ -141,7 +141,7 @@ def _hex(rng: random.Random, size: int = 6) -> str:
     return rng.getrandbits(size * 8).to_bytes(size, "big").hex()
 
 
-def test_names(source: str, *, nested: bool = False) -> list[str]:
+def defined_tests(source: str, *, nested: bool = False) -> list[str]:
     """The module's top-level test functions (`nested`: and those in classes), by name."""
     try:
         tree = ast.parse(source)
@@ -171,14 +171,14 @@ def plant(
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     taken = suite_names | identifiers(tree)
-    vocabulary = _vocabulary(test_names(source))
+    vocabulary = _vocabulary(defined_tests(source))
     index = {id(node): i for i, node in enumerate(tree.body)}
     boundaries = _boundaries(tree.body)
     at_line: dict[int, list[str]] = {}
     copies: list[Copy] = []
     for twin in (False, True):
         for node in rng.sample(pool, min(k, len(pool))):
-            name = _fresh_name(test_names(source), taken, rng)
+            name = _fresh_name(defined_tests(source), taken, rng)
             taken.add(name)
             text = _renamed(lines, node, name)
             if twin:
