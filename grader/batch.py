@@ -41,7 +41,7 @@ from grader.sandboxes import Sandbox
 from grader.sandboxes.workspace import RUNNER
 from grader.sections import DEFAULT_WEIGHTS, Section
 from grader.submission import open_submission
-from grader.text import candidate_text, safe_name
+from grader.text import candidate_text, clean_model, safe_name
 
 SCHEMA_VERSION = 1
 CACHE_VERSION = 1  # bump when a cached report would no longer be what grading produces
@@ -307,6 +307,7 @@ class _Batch:
                 report = grade_submission(
                     opened, self.exercises, sandbox, weights=self.weights, warnings=self.warnings
                 )
+                report = clean_model(report)  # whatever its text, the report files can be written
                 self.store(key, report)
             else:  # the same content may have moved, and warnings are about this run
                 report = report.model_copy(
