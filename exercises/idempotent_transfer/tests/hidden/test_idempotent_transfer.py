@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from exact import same
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -39,13 +40,57 @@ def ledger(db: str) -> Iterator[Ledger]:
 
 
 def balances(ledger: Ledger, accounts: list[str]) -> dict[str, int]:
-    return {account: ledger.balance(account) for account in accounts}
+    found = {account: ledger.balance(account) for account in accounts}
+    assert all(type(cents) is int for cents in found.values()), f"balances not ints: {found}"
+    return found
+
+
+TRANSFER_FIELDS: dict[str, type] = {
+    "transfer_id": int,
+    "idempotency_key": str,
+    "source": str,
+    "destination": str,
+    "amount_cents": int,
+    "source_balance_after": int,
+    "destination_balance_after": int,
+}
+
+
+def checked(transfer: object) -> Transfer:
+    """A Transfer whose every field has exactly its declared type (so == on them is honest)."""
+    assert isinstance(transfer, Transfer), f"expected a Transfer, got {transfer!r}"
+    for name, kind in TRANSFER_FIELDS.items():
+        value = getattr(transfer, name)
+        assert type(value) is kind, f"Transfer.{name} is {value!r}, not a {kind.__name__}"
+    return transfer
+
+
+def fields(transfer: object) -> tuple[Any, ...]:
+    """A Transfer's field values, type-checked, as a plain tuple."""
+    checked(transfer)
+    return tuple(getattr(transfer, name) for name in TRANSFER_FIELDS)
+
+
+def same_transfer(actual: object, expected: object) -> bool:
+    """Two Transfers with exactly the same fields (never asks the Transfer's own __eq__)."""
+    return same(fields(actual), fields(expected))
+
+
+def audit(ledger: Ledger) -> list[Transfer]:
+    """The audit log, a list of type-checked Transfers."""
+    log = ledger.audit_log()
+    assert type(log) is list, f"audit_log() returned a {type(log).__qualname__}, not a list"
+    return [checked(row) for row in log]
+
+
+def same_log(log: list[Transfer], expected: list[Transfer]) -> bool:
+    return same([fields(row) for row in log], [fields(row) for row in expected])
 
 
 def check_audit_replays(ledger: Ledger, opening: dict[str, int]) -> list[Transfer]:
     """Replaying the audit log from the opening balances must give every balance-after value
     and the current balances; ids increase; each key appears once."""
-    log = ledger.audit_log()
+    log = audit(ledger)
     current = dict(opening)
     ids = [row.transfer_id for row in log]
     assert ids == sorted(ids) and len(set(ids)) == len(ids), f"transfer ids out of order: {ids}"
@@ -57,11 +102,11 @@ def check_audit_replays(ledger: Ledger, opening: dict[str, int]) -> list[Transfe
         current[row.source] -= row.amount_cents
         current[row.destination] += row.amount_cents
         assert current[row.source] >= 0, f"negative balance after {row}"
-        assert (row.source_balance_after, row.destination_balance_after) == (
-            current[row.source],
-            current[row.destination],
+        assert same(
+            (row.source_balance_after, row.destination_balance_after),
+            (current[row.source], current[row.destination]),
         ), f"audit row disagrees with a replay of the log: {row}"
-    assert balances(ledger, list(opening)) == current
+    assert same(balances(ledger, list(opening)), current)
     return log
 
 
@@ -69,8 +114,8 @@ def check_audit_replays(ledger: Ledger, opening: dict[str, int]) -> list[Transfe
 
 
 def test_open_account_and_balance(ledger: Ledger) -> None:
-    assert ledger.balance("alice") == 10_000
-    assert ledger.balance("bob") == 0
+    assert same(ledger.balance("alice"), 10_000)
+    assert same(ledger.balance("bob"), 0)
 
 
 def test_unknown_account_balance_raises(ledger: Ledger) -> None:
@@ -82,7 +127,7 @@ def test_unknown_account_balance_raises(ledger: Ledger) -> None:
 def test_open_account_rejects_a_duplicate_id(ledger: Ledger) -> None:
     with pytest.raises(ValueError):
         ledger.open_account("alice", 1)
-    assert ledger.balance("alice") == 10_000
+    assert same(ledger.balance("alice"), 10_000)
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "100", None])
@@ -97,10 +142,10 @@ def test_everything_persists_across_ledgers_on_the_same_path(db: str) -> None:
         first.open_account("b")
         done = first.transfer("k1", "a", "b", 30)
     with Ledger(db) as second:
-        assert (second.balance("a"), second.balance("b")) == (70, 30)
-        assert second.audit_log() == [done]
-        assert second.transfer("k1", "a", "b", 30) == done
-        assert second.balance("a") == 70
+        assert same((second.balance("a"), second.balance("b")), (70, 30))
+        assert same_log(audit(second), [done])
+        assert same_transfer(second.transfer("k1", "a", "b", 30), done)
+        assert same(second.balance("a"), 70)
 
 
 def test_two_ledgers_open_at_once_see_each_others_writes(db: str) -> None:
@@ -108,7 +153,7 @@ def test_two_ledgers_open_at_once_see_each_others_writes(db: str) -> None:
         one.open_account("a", 100)
         two.open_account("b")
         two.transfer("k", "a", "b", 40)
-        assert (one.balance("a"), one.balance("b")) == (60, 40)
+        assert same((one.balance("a"), one.balance("b")), (60, 40))
 
 
 # ---------------------------------------------------------------- transfers
@@ -117,28 +162,27 @@ def test_two_ledgers_open_at_once_see_each_others_writes(db: str) -> None:
 def test_transfer_moves_money_and_returns_the_record(ledger: Ledger) -> None:
     done = ledger.transfer("req-1", "alice", "bob", 2_500)
     assert isinstance(done, Transfer)
-    assert isinstance(done.transfer_id, int) and done.transfer_id > 0
-    assert (done.idempotency_key, done.source, done.destination, done.amount_cents) == (
-        "req-1",
-        "alice",
-        "bob",
-        2_500,
+    assert type(done.transfer_id) is int and done.transfer_id > 0
+    assert same(
+        (done.idempotency_key, done.source, done.destination, done.amount_cents),
+        ("req-1", "alice", "bob", 2_500),
     )
-    assert (done.source_balance_after, done.destination_balance_after) == (7_500, 2_500)
-    assert balances(ledger, ["alice", "bob"]) == {"alice": 7_500, "bob": 2_500}
-    assert ledger.audit_log() == [done]
+    assert same((done.source_balance_after, done.destination_balance_after), (7_500, 2_500))
+    assert same(balances(ledger, ["alice", "bob"]), {"alice": 7_500, "bob": 2_500})
+    assert same_log(audit(ledger), [done])
 
 
 def test_transferring_the_whole_balance_leaves_zero(ledger: Ledger) -> None:
-    ledger.transfer("all", "carol", "bob", 500)
-    assert ledger.balance("carol") == 0
+    done = ledger.transfer("all", "carol", "bob", 500)
+    assert same((done.source_balance_after, done.destination_balance_after), (0, 500))
+    assert same(ledger.balance("carol"), 0)
 
 
 def test_insufficient_funds_changes_nothing(ledger: Ledger) -> None:
     with pytest.raises(InsufficientFunds):
         ledger.transfer("too-much", "carol", "bob", 501)
-    assert balances(ledger, ["carol", "bob"]) == {"carol": 500, "bob": 0}
-    assert ledger.audit_log() == []
+    assert same(balances(ledger, ["carol", "bob"]), {"carol": 500, "bob": 0})
+    assert same(audit(ledger), [])
     assert issubclass(InsufficientFunds, TransferError)
 
 
@@ -147,8 +191,8 @@ def test_a_refused_key_can_be_retried_once_funds_arrive(ledger: Ledger) -> None:
         ledger.transfer("pay-rent", "bob", "carol", 300)
     ledger.transfer("salary", "alice", "bob", 1_000)
     done = ledger.transfer("pay-rent", "bob", "carol", 300)
-    assert (done.source_balance_after, done.destination_balance_after) == (700, 800)
-    assert [t.idempotency_key for t in ledger.audit_log()] == ["salary", "pay-rent"]
+    assert same((done.source_balance_after, done.destination_balance_after), (700, 800))
+    assert same([t.idempotency_key for t in audit(ledger)], ["salary", "pay-rent"])
 
 
 @pytest.mark.parametrize(("source", "destination"), [("mallory", "bob"), ("alice", "mallory")])
@@ -157,8 +201,8 @@ def test_unknown_account_in_a_transfer_changes_nothing(
 ) -> None:
     with pytest.raises(UnknownAccount):
         ledger.transfer("k", source, destination, 100)
-    assert balances(ledger, ["alice", "bob"]) == {"alice": 10_000, "bob": 0}
-    assert ledger.audit_log() == []
+    assert same(balances(ledger, ["alice", "bob"]), {"alice": 10_000, "bob": 0})
+    assert same(audit(ledger), [])
     ledger.open_account("mallory")
     ledger.transfer("k", "alice", "mallory", 100)  # the refused key was not recorded
 
@@ -167,31 +211,31 @@ def test_unknown_account_in_a_transfer_changes_nothing(
 def test_bad_amounts_are_value_errors(ledger: Ledger, amount: Any) -> None:
     with pytest.raises(ValueError):
         ledger.transfer("k", "alice", "bob", amount)
-    assert ledger.balance("alice") == 10_000
-    assert ledger.audit_log() == []
+    assert same(ledger.balance("alice"), 10_000)
+    assert same(audit(ledger), [])
 
 
 def test_same_source_and_destination_is_a_value_error(ledger: Ledger) -> None:
     with pytest.raises(ValueError):
         ledger.transfer("k", "alice", "alice", 100)
-    assert ledger.audit_log() == []
+    assert same(audit(ledger), [])
 
 
 @pytest.mark.parametrize("key", ["", None, 42])
 def test_bad_keys_are_value_errors(ledger: Ledger, key: Any) -> None:
     with pytest.raises(ValueError):
         ledger.transfer(key, "alice", "bob", 100)
-    assert ledger.audit_log() == []
+    assert same(audit(ledger), [])
 
 
 def test_transfer_ids_increase_and_balances_after_are_recorded(ledger: Ledger) -> None:
     first = ledger.transfer("1", "alice", "bob", 100)
     second = ledger.transfer("2", "bob", "carol", 40)
     third = ledger.transfer("3", "carol", "alice", 540)
-    assert first.transfer_id < second.transfer_id < third.transfer_id
-    assert (second.source_balance_after, second.destination_balance_after) == (60, 540)
-    assert (third.source_balance_after, third.destination_balance_after) == (0, 10_440)
-    assert ledger.audit_log() == [first, second, third]
+    assert checked(first).transfer_id < checked(second).transfer_id < checked(third).transfer_id
+    assert same((second.source_balance_after, second.destination_balance_after), (60, 540))
+    assert same((third.source_balance_after, third.destination_balance_after), (0, 10_440))
+    assert same_log(audit(ledger), [first, second, third])
     check_audit_replays(ledger, {"alice": 10_000, "bob": 0, "carol": 500})
 
 
@@ -201,31 +245,31 @@ def test_transfer_ids_increase_and_balances_after_are_recorded(ledger: Ledger) -
 def test_replaying_a_key_returns_the_same_transfer_and_moves_nothing(ledger: Ledger) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     for _ in range(3):
-        assert ledger.transfer("req-1", "alice", "bob", 2_500) == first
-    assert balances(ledger, ["alice", "bob"]) == {"alice": 7_500, "bob": 2_500}
-    assert ledger.audit_log() == [first]
+        assert same_transfer(ledger.transfer("req-1", "alice", "bob", 2_500), first)
+    assert same(balances(ledger, ["alice", "bob"]), {"alice": 7_500, "bob": 2_500})
+    assert same_log(audit(ledger), [first])
 
 
 def test_replay_returns_the_original_balances_after_later_transfers(ledger: Ledger) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     ledger.transfer("req-2", "alice", "bob", 1_000)
     again = ledger.transfer("req-1", "alice", "bob", 2_500)
-    assert again == first
-    assert (again.source_balance_after, again.destination_balance_after) == (7_500, 2_500)
+    assert same_transfer(again, first)
+    assert same((again.source_balance_after, again.destination_balance_after), (7_500, 2_500))
 
 
 def test_replay_succeeds_even_when_the_transfer_would_now_be_refused(ledger: Ledger) -> None:
     first = ledger.transfer("drain", "carol", "bob", 500)
-    assert ledger.balance("carol") == 0
-    assert ledger.transfer("drain", "carol", "bob", 500) == first
-    assert ledger.balance("bob") == 500
+    assert same(ledger.balance("carol"), 0)
+    assert same_transfer(ledger.transfer("drain", "carol", "bob", 500), first)
+    assert same(ledger.balance("bob"), 500)
 
 
 def test_replay_from_another_ledger_on_the_same_database(ledger: Ledger, db: str) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     with Ledger(db) as other:
-        assert other.transfer("req-1", "alice", "bob", 2_500) == first
-    assert ledger.balance("alice") == 7_500
+        assert same_transfer(other.transfer("req-1", "alice", "bob", 2_500), first)
+    assert same(ledger.balance("alice"), 7_500)
 
 
 @pytest.mark.parametrize(
@@ -238,12 +282,10 @@ def test_same_key_with_a_different_request_is_a_conflict(
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     with pytest.raises(IdempotencyConflict):
         ledger.transfer("req-1", source, destination, amount)
-    assert balances(ledger, ["alice", "bob", "carol"]) == {
-        "alice": 7_500,
-        "bob": 2_500,
-        "carol": 500,
-    }
-    assert ledger.audit_log() == [first]
+    assert same(
+        balances(ledger, ["alice", "bob", "carol"]), {"alice": 7_500, "bob": 2_500, "carol": 500}
+    )
+    assert same_log(audit(ledger), [first])
     assert issubclass(IdempotencyConflict, TransferError)
 
 
@@ -279,7 +321,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 destination,
                 amount,
             ):
-                assert self.ledger.transfer(key, source, destination, amount) == stored
+                assert same_transfer(self.ledger.transfer(key, source, destination, amount), stored)
             else:
                 with pytest.raises(IdempotencyConflict):
                     self.ledger.transfer(key, source, destination, amount)
@@ -295,9 +337,9 @@ class LedgerMachine(RuleBasedStateMachine):
             done = self.ledger.transfer(key, source, destination, amount)
             self.model[source] -= amount
             self.model[destination] += amount
-            assert (done.source_balance_after, done.destination_balance_after) == (
-                self.model[source],
-                self.model[destination],
+            assert same(
+                fields(done)[1:],
+                (key, source, destination, amount, self.model[source], self.model[destination]),
             )
             self.done[key] = done
 
@@ -327,9 +369,12 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_and_audit_match_the_model(self) -> None:
-        assert balances(self.ledger, list(self.opening)) == self.model
+        assert same(balances(self.ledger, list(self.opening)), self.model)
         log = check_audit_replays(self.ledger, self.opening)
-        assert {row.idempotency_key: row for row in log} == self.done
+        assert same(
+            {row.idempotency_key: fields(row) for row in log},
+            {key: fields(row) for key, row in self.done.items()},
+        )
 
 
 LedgerMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=12)
@@ -397,10 +442,12 @@ def test_concurrent_threads_conserve_money_and_record_each_key_once(db: str) -> 
     for outcomes in results.values():
         for outcome in outcomes:
             if outcome is not None:
-                succeeded.setdefault(outcome.idempotency_key, []).append(outcome)
+                succeeded.setdefault(checked(outcome).idempotency_key, []).append(outcome)
     assert set(by_key) == set(succeeded), "audit keys differ from the successful transfers"
     for key, returned in succeeded.items():
-        assert all(t == by_key[key] for t in returned), f"threads got different results for {key}"
+        assert all(same_transfer(t, by_key[key]) for t in returned), (
+            f"threads got different results for {key}"
+        )
 
 
 class Interleaver:
@@ -547,8 +594,8 @@ def test_no_lost_update_when_another_transfer_runs_between_any_two_statements(
             )
             log = check_audit_replays(check, {"source": 1_000, "a_dest": 0, "b_dest": 0})
         expected_keys = ["A"] + (["B"] if b.result is not None else [])
-        assert sorted(t.idempotency_key for t in log) == expected_keys
-        assert final["source"] == 1_000 - 100 - (10 if b.result is not None else 0)
+        assert same(sorted(t.idempotency_key for t in log), expected_keys)
+        assert same(final["source"], 1_000 - 100 - (10 if b.result is not None else 0))
 
 
 def test_same_key_sent_between_any_two_statements_transfers_once(
@@ -560,7 +607,9 @@ def test_same_key_sent_between_any_two_statements_transfers_once(
         assert a.error is None, f"same key sent before statement {position}: A got {a.error!r}"
         assert a.result is not None
         if b.result is not None:
-            assert b.result == a.result, f"same key, different results (position {position})"
+            assert same_transfer(b.result, a.result), (
+                f"same key, different results (position {position})"
+            )
         with Ledger(path) as check:
-            assert check.balance("source") == 900, f"same key transferred twice ({position})"
-            assert len(check.audit_log()) == 1
+            assert same(check.balance("source"), 900), f"same key transferred twice ({position})"
+            assert len(audit(check)) == 1
