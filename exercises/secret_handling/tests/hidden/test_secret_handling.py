@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import solution
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,11 @@ ENV: dict[str, str] = {
 REQUIRED = ["DATABASE_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
 SECRET_VARIABLES = ["DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "API_TOKEN"]
 SECRET_ATTRIBUTES = ["database_url", "aws_secret_access_key", "api_token"]
+SECRET_VALUES = {
+    "database_url": DATABASE_URL,
+    "aws_secret_access_key": SECRET_KEY,
+    "api_token": API_TOKEN,
+}
 MASK = "**********"
 
 
@@ -41,6 +47,17 @@ def env(**changes: str | None) -> dict[str, str]:
         else:
             result[name] = value
     return result
+
+
+def text(value: object) -> str:
+    """`value` itself, once it is an exact str: a str subclass could answer `in` as it likes."""
+    assert type(value) is str, f"expected a str, got {type(value).__qualname__}"
+    return value
+
+
+def variables(error: Any) -> set[str]:
+    """The names in error.variables, each an exact str (`same` on a set checks that)."""
+    return set(error.variables)
 
 
 def spellings(value: str) -> list[str]:
@@ -62,26 +79,26 @@ def assert_nowhere(secrets: list[str], texts: dict[str, str]) -> None:
 
 def renderings(loaded: Any) -> dict[str, str]:
     texts = {
-        "repr(settings)": repr(loaded),
-        "str(settings)": str(loaded),
-        "f-string": f"{loaded}",
-        "repr([settings])": repr([loaded]),
-        "dump_settings": solution.dump_settings(loaded),
+        "repr(settings)": text(repr(loaded)),
+        "str(settings)": text(str(loaded)),
+        "f-string": text(f"{loaded}"),
+        "repr([settings])": text(repr([loaded])),
+        "dump_settings": text(solution.dump_settings(loaded)),
     }
     for attribute in SECRET_ATTRIBUTES:
         value = getattr(loaded, attribute)
         if value is not None:
-            texts[f"repr({attribute})"] = repr(value)
-            texts[f"str({attribute})"] = str(value)
-            texts[f"f'{{{attribute}}}'"] = f"{value}"
+            texts[f"repr({attribute})"] = text(repr(value))
+            texts[f"str({attribute})"] = text(str(value))
+            texts[f"f'{{{attribute}}}'"] = text(f"{value}")
     return texts
 
 
 def error_renderings(error: BaseException) -> dict[str, str]:
     return {
-        "str(error)": str(error),
-        "repr(error)": repr(error),
-        "error.args": repr(error.args),
+        "str(error)": text(str(error)),
+        "repr(error)": text(repr(error)),
+        "error.args": text(repr(error.args)),
         "traceback": "".join(traceback.format_exception(error)),
     }
 
@@ -135,28 +152,28 @@ def logs() -> Iterator[Capture]:
 
 def test_load_reads_every_variable() -> None:
     loaded = solution.load_settings(ENV)
-    assert loaded.database_url.get_secret_value() == DATABASE_URL
-    assert loaded.aws_access_key_id == KEY_ID
-    assert loaded.aws_secret_access_key.get_secret_value() == SECRET_KEY
-    assert loaded.api_token.get_secret_value() == API_TOKEN
-    assert loaded.aws_region == "us-east-2"
+    assert same(loaded.database_url.get_secret_value(), DATABASE_URL)
+    assert same(loaded.aws_access_key_id, KEY_ID)
+    assert same(loaded.aws_secret_access_key.get_secret_value(), SECRET_KEY)
+    assert same(loaded.api_token.get_secret_value(), API_TOKEN)
+    assert same(loaded.aws_region, "us-east-2")
 
 
 def test_optional_variables_default_to_none_and_eu_west_1() -> None:
     loaded = solution.load_settings(env(API_TOKEN=None, AWS_REGION=None))
     assert loaded.api_token is None
-    assert loaded.aws_region == "eu-west-1"
+    assert same(loaded.aws_region, "eu-west-1")
 
 
 def test_empty_optional_variables_count_as_absent() -> None:
     loaded = solution.load_settings(env(API_TOKEN="", AWS_REGION=""))
     assert loaded.api_token is None
-    assert loaded.aws_region == "eu-west-1"
+    assert same(loaded.aws_region, "eu-west-1")
 
 
 @pytest.mark.parametrize("name", REQUIRED)
 def test_empty_required_variable_counts_as_missing(name: str) -> None:
-    assert set(load_error(env(**{name: ""})).variables) == {name}
+    assert same(variables(load_error(env(**{name: ""}))), {name})
 
 
 def test_only_the_five_variables_are_read() -> None:
@@ -171,18 +188,18 @@ def test_only_the_five_variables_are_read() -> None:
         }
     )
     assert loaded.api_token is None
-    assert loaded.aws_region == "eu-west-1"
+    assert same(loaded.aws_region, "eu-west-1")
 
 
 def test_variable_names_are_case_sensitive() -> None:
     error = load_error(env(DATABASE_URL=None) | {"database_url": DATABASE_URL})
-    assert set(error.variables) == {"DATABASE_URL"}
+    assert same(variables(error), {"DATABASE_URL"})
 
 
 def test_values_are_used_exactly_as_given() -> None:
     loaded = solution.load_settings(env(API_TOKEN="  spaced token\n"))
-    assert loaded.api_token.get_secret_value() == "  spaced token\n"
-    assert set(load_error(env(AWS_REGION=" eu-west-1")).variables) == {"AWS_REGION"}
+    assert same(loaded.api_token.get_secret_value(), "  spaced token\n")
+    assert same(variables(load_error(env(AWS_REGION=" eu-west-1"))), {"AWS_REGION"})
 
 
 @pytest.mark.parametrize(
@@ -202,7 +219,7 @@ def test_boundary_valid_values_are_accepted(name: str, value: str) -> None:
     loaded = solution.load_settings(env(**{name: value}))
     attribute = getattr(loaded, name.lower())
     shown = attribute if isinstance(attribute, str) else attribute.get_secret_value()
-    assert shown == value
+    assert same(shown, value)
 
 
 # ---------------------------------------------------------------- the secret type
@@ -211,15 +228,16 @@ def test_boundary_valid_values_are_accepted(name: str, value: str) -> None:
 @pytest.mark.parametrize("attribute", SECRET_ATTRIBUTES)
 def test_str_of_a_secret_is_ten_asterisks(attribute: str) -> None:
     loaded = solution.load_settings(ENV)
-    assert str(getattr(loaded, attribute)) == MASK
-    assert f"{getattr(loaded, attribute)}" == MASK
+    assert same(str(getattr(loaded, attribute)), MASK)
+    assert same(f"{getattr(loaded, attribute)}", MASK)
 
 
 @pytest.mark.parametrize("attribute", SECRET_ATTRIBUTES)
 def test_repr_of_a_secret_shows_no_part_of_it(attribute: str) -> None:
     loaded = solution.load_settings(ENV)
-    value = getattr(loaded, attribute).get_secret_value()
-    shown = repr(getattr(loaded, attribute))
+    value = SECRET_VALUES[attribute]
+    assert same(getattr(loaded, attribute).get_secret_value(), value)
+    shown = text(repr(getattr(loaded, attribute)))
     for start in range(len(value) - 3):
         assert value[start : start + 4] not in shown, f"{shown!r} shows part of the secret"
 
@@ -235,8 +253,8 @@ def test_non_secret_attributes_are_plain_strings() -> None:
 
 def test_repr_shows_the_non_secret_values_but_no_secret() -> None:
     loaded = solution.load_settings(ENV)
-    assert KEY_ID in repr(loaded)
-    assert "us-east-2" in repr(loaded)
+    assert KEY_ID in text(repr(loaded))
+    assert "us-east-2" in text(repr(loaded))
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY, API_TOKEN], renderings(loaded))
 
 
@@ -246,7 +264,7 @@ def test_settings_without_a_token_render_without_secrets() -> None:
 
 
 def test_dump_settings_is_json_with_masked_secrets() -> None:
-    dumped = json.loads(solution.dump_settings(solution.load_settings(ENV)))
+    dumped = json.loads(text(solution.dump_settings(solution.load_settings(ENV))))
     assert dumped == {
         "database_url": MASK,
         "aws_access_key_id": KEY_ID,
@@ -257,7 +275,8 @@ def test_dump_settings_is_json_with_masked_secrets() -> None:
 
 
 def test_dump_settings_shows_an_absent_token_as_null() -> None:
-    dumped = json.loads(solution.dump_settings(solution.load_settings(env(API_TOKEN=None))))
+    loaded = solution.load_settings(env(API_TOKEN=None))
+    dumped = json.loads(text(solution.dump_settings(loaded)))
     assert dumped["api_token"] is None
     assert dumped["aws_region"] == "us-east-2"
 
@@ -267,13 +286,16 @@ def test_dump_settings_shows_an_absent_token_as_null() -> None:
 
 def test_load_logs_an_info_record_on_the_settings_logger(logs: Capture) -> None:
     solution.load_settings(ENV)
-    assert any(r.name == "settings" and r.levelno == logging.INFO for r in logs.records), [
+    assert any(same(r.name, "settings") and same(r.levelno, logging.INFO) for r in logs.records), [
         (r.name, r.levelname, r.getMessage()) for r in logs.records
     ]
 
 
 def test_no_log_record_contains_a_secret_on_success(logs: Capture) -> None:
     loaded = solution.load_settings(ENV)
+    # The settings really hold the secrets, so a rendering that leaked them would show here.
+    assert same(loaded.database_url.get_secret_value(), DATABASE_URL)
+    assert same(loaded.api_token.get_secret_value(), API_TOKEN)
     logging.getLogger("app").info("config: %s / %r", loaded, loaded)
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY, API_TOKEN], logs.texts)
 
@@ -292,22 +314,23 @@ def test_no_log_record_contains_a_secret_on_failure(logs: Capture) -> None:
 def test_missing_required_variable_is_named(name: str) -> None:
     error = load_error(env(**{name: None}))
     assert isinstance(error, Exception)
-    assert set(error.variables) == {name}
-    assert name in str(error)
+    assert same(variables(error), {name})
+    assert name in text(str(error))
 
 
 def test_every_missing_variable_is_named() -> None:
     error = load_error({"HOME": "/root"})
-    assert sorted(error.variables) == sorted(REQUIRED)
+    assert same(variables(error), set(REQUIRED))
     for name in REQUIRED:
-        assert name in str(error)
+        assert name in text(str(error))
 
 
 def test_missing_and_invalid_variables_are_all_named() -> None:
     error = load_error(env(DATABASE_URL=None, AWS_SECRET_ACCESS_KEY="short", AWS_REGION="EU"))
-    assert sorted(error.variables) == ["AWS_REGION", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL"]
-    for name in error.variables:
-        assert name in str(error)
+    names = {"AWS_REGION", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL"}
+    assert same(variables(error), names)
+    for name in names:
+        assert name in text(str(error))
 
 
 @pytest.mark.parametrize(
@@ -338,8 +361,8 @@ def test_missing_and_invalid_variables_are_all_named() -> None:
 def test_invalid_value_is_named_and_never_echoed(name: str, value: str) -> None:
     environ = env(**{name: value})
     error = load_error(environ)
-    assert set(error.variables) == {name}
-    assert name in str(error)
+    assert same(variables(error), {name})
+    assert name in text(str(error))
     # Every secret in the environment, valid or not ("postgresql://" alone hides nothing).
     secrets = [environ[v] for v in SECRET_VARIABLES if environ[v] != "postgresql://"]
     assert_nowhere([*secrets, DB_PASSWORD], error_renderings(error))
@@ -356,7 +379,7 @@ def test_the_error_traceback_carries_no_chained_secret() -> None:
     chain_texts = error_renderings(error)
     cause = error.__cause__
     if cause is not None:
-        chain_texts["str(__cause__)"] = str(cause)
+        chain_texts["str(__cause__)"] = text(str(cause))
     assert_nowhere([bad_url, "Sup3r-S3cret-77"], chain_texts)
 
 
@@ -381,8 +404,8 @@ def test_property_arbitrary_secrets_never_appear_in_any_rendering_or_log(
     url = "postgresql://" + url_rest
     with captured_logs() as logs:
         loaded = solution.load_settings(env(API_TOKEN=token, DATABASE_URL=url))
-    assert loaded.api_token.get_secret_value() == token
-    assert loaded.database_url.get_secret_value() == url
+    assert same(loaded.api_token.get_secret_value(), token)
+    assert same(loaded.database_url.get_secret_value(), url)
     assert_nowhere([token, url_rest], renderings(loaded) | logs.texts)
 
 
@@ -393,7 +416,7 @@ SECRET_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 @given(key=st.text(SECRET_KEY_CHARS, min_size=40, max_size=40))
 def test_property_any_well_formed_secret_key_loads_and_stays_hidden(key: str) -> None:
     loaded = solution.load_settings(env(AWS_SECRET_ACCESS_KEY=key))
-    assert loaded.aws_secret_access_key.get_secret_value() == key
+    assert same(loaded.aws_secret_access_key.get_secret_value(), key)
     assert_nowhere([key], renderings(loaded))
 
 
@@ -412,5 +435,5 @@ def test_property_any_well_formed_secret_key_loads_and_stays_hidden(key: str) ->
 def test_property_a_malformed_secret_key_is_named_but_never_echoed(key: str) -> None:
     with captured_logs() as logs:
         error = load_error(env(AWS_SECRET_ACCESS_KEY=key))
-    assert set(error.variables) == {"AWS_SECRET_ACCESS_KEY"}
+    assert same(variables(error), {"AWS_SECRET_ACCESS_KEY"})
     assert_nowhere([key, DATABASE_URL, API_TOKEN], error_renderings(error) | logs.texts)
