@@ -155,6 +155,52 @@ FRAME_READER = code(
 )
 
 
+# `type` rebound in builtins to a stand-in that names a plain type for the forger's objects (and
+# is `type` itself for everything else: isinstance, issubclass, three arguments): comparisons that
+# look `type` up when they run (a suite's own `same`, sandbox/exact.py) see an int, then ask it.
+REBOUND_TYPE = """
+import builtins
+
+_type = type
+FORGED = []
+
+
+class _Meta(_type):
+    def __call__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs:
+            kind = _type(args[0])
+            return int if kind in FORGED else kind
+        return _type(*args, **kwargs)
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, _type)
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, _type)
+
+    def __getitem__(cls, item):
+        return _type[item]
+
+
+class _Type(_type, metaclass=_Meta):
+    pass
+
+
+class Yes(int):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+FORGED.append(Yes)
+builtins.type = _Type
+"""
+
+
 @dataclass(frozen=True)
 class Forgery:
     exercise: str  # "adder" or "sorter"
@@ -229,8 +275,41 @@ FORGERIES: dict[str, Forgery] = {
             """,
         ),
     ),
+    "rebinds_builtins_type": Forgery(
+        "adder", code(REBOUND_TYPE, "def add(a, b):\n    return Yes(a - b)")
+    ),
+    "rebinds_builtins_type_against_exact": Forgery(
+        "sorter",
+        code(
+            REBOUND_TYPE,
+            """
+            class Sorted(list):
+                def __iter__(self):
+                    return (Yes(value) for value in list.__iter__(self))
+
+
+            FORGED.append(Sorted)
+
+
+            def sort_numbers(values, key=None):
+                return Sorted(values)
+            """,
+        ),
+    ),
     # --- 2. reading the expected value --------------------------------------------------------
     "reads_the_callers_frame": Forgery("adder", FRAME_READER),
+    "reads_the_frame_through_current_frames": Forgery(
+        "adder",
+        code(
+            "import sys, threading",
+            EVALUATE,
+            """
+            def _caller():
+                return sys._current_frames()[threading.get_ident()].f_back.f_back
+            """,
+            ADD_FROM_CALLER,
+        ),
+    ),
     "reads_a_traceback_frame": Forgery(
         "adder",
         code(
