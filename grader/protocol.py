@@ -44,6 +44,7 @@ class CollectedTest(_Wire):
     nodeid: str
     weight: float = 1.0
     performance: bool = False
+    cpu_budget_s: float | None = None  # a performance test's CPU budget (its marker's cpu_s)
 
 
 class CollectError(_Wire):
@@ -56,6 +57,9 @@ class TestRun(_Wire):
     outcome: Literal["passed", "failed", "error", "skipped"]
     duration_s: float
     message: str
+    # CPU seconds of the test process between the test's start and end events, read by the
+    # runner from the kernel: candidate code cannot fake it as it can time.process_time.
+    cpu_s: float | None = None
 
 
 class RunMetrics(_Wire):
@@ -76,6 +80,8 @@ class ExerciseRun(_Wire):
     collect_errors: list[CollectError]
     tests: list[TestRun]
     malformed_events: int
+    # What the referee refused, if anything: evidence of tampering.
+    violation: str | None = None
     stdout: str
     stderr: str
     metrics: RunMetrics
@@ -84,6 +90,8 @@ class ExerciseRun(_Wire):
     expected_problem: str
     # A test that hung in a first run, after which this run went through the suite without it.
     resumed_after: CollectedTest | None
+    # Performance tests' CPU budgets, from the trusted collection.
+    cpu_budgets: dict[str, float] = {}
 
 
 class RunResult(_Wire):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from grader.canaries import Canaries
 from grader.catalog import Exercise
-from grader.protocol import ExerciseRun
+from grader.protocol import ExerciseRun, TestRun
 from grader.report import ExerciseResult, Metrics, Status, TestResult
 from grader.sandboxes import SandboxOutcome
 from grader.scoring import exercise_score, percent
@@ -161,6 +161,26 @@ def collected_ids(run: ExerciseRun) -> set[str] | None:
     return ids | {run.resumed_after.nodeid} if run.resumed_after else ids
 
 
+def over_budget(run: ExerciseRun, test: TestRun) -> TestResult | None:
+    """A performance test that passed inside the test process but spent more CPU than its budget,
+    as the runner measured from outside (where a faked clock cannot reach), fails here."""
+    budget = run.cpu_budgets.get(test.nodeid)
+    if budget is None or test.outcome != "passed":
+        return None
+    weight = next((t.weight for t in run.collected or [] if t.nodeid == test.nodeid), 1.0)
+    if test.cpu_s is not None and test.cpu_s <= budget:
+        return None
+    used = "an unknown amount" if test.cpu_s is None else f"{test.cpu_s:.2f} s"
+    return TestResult(
+        name=test.nodeid,
+        outcome="failed",
+        duration_s=round(test.duration_s, 4),
+        message=f"used {used} of CPU, over its budget of {budget:g} s (measured by the runner)",
+        weight=weight,
+        performance=True,
+    )
+
+
 def from_run(
     exercise: Exercise, run: ExerciseRun, canaries: Canaries | None = None
 ) -> ExerciseResult:
@@ -173,7 +193,8 @@ def from_run(
     }
     performance = {test.nodeid for test in run.collected or [] if test.performance}
     tests = [
-        TestResult(
+        over_budget(run, test)
+        or TestResult(
             name=test.nodeid,
             outcome=test.outcome,
             duration_s=round(test.duration_s, 4),
@@ -204,6 +225,9 @@ def from_run(
     def error(message: str) -> ExerciseResult:
         return result(exercise, Status.ERROR, message, tests, metrics, output)
 
+    if run.violation:
+        message = f"the test process was caught at {run.violation}"
+        return result(exercise, Status.TAMPERED, message, [], metrics, output)
     if run.outcome == "flooded":
         return error("the test process flooded its result stream")
     if run.malformed_events:

@@ -8,8 +8,10 @@ stops before ``finish`` means the suite did not complete).
 from __future__ import annotations
 
 import json
+import linecache
 import os
-from typing import Any
+import sys
+from typing import Any, Protocol
 
 import pytest
 
@@ -33,12 +35,31 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     return _clip(f"{summary}\n\n{full}" if summary and summary not in full[:200] else full)
 
 
-class EventPlugin:
-    """Writes one JSON line per event to a file descriptor the runner reads."""
+class Guard(Protocol):
+    def check(self) -> None: ...
 
-    def __init__(self, fd: int) -> None:
+
+class EventPlugin:
+    """Writes one JSON line per event to a file descriptor the runner reads.
+
+    With a `guard` (the real run, where candidate code runs), it also keeps the suite out of the
+    candidate's reach: the test modules leave `sys.modules` once collected, their source leaves
+    `linecache` before each test, and the guard checks after every test that nothing which judges
+    the candidate was patched.
+    """
+
+    def __init__(self, fd: int, tests_dir: str = "", guard: Guard | None = None) -> None:
         self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1, closefd=False)
         self._reports: dict[str, dict[str, Any]] = {}
+        self._suite = os.path.join(os.path.realpath(tests_dir), "") if tests_dir else None
+        self._guard = guard
+
+    def _in_suite(self, path: object) -> bool:
+        return bool(self._suite) and isinstance(path, str) and path.startswith(self._suite or "")
+
+    def _forget_the_suite(self) -> None:
+        for filename in [f for f in linecache.cache if self._in_suite(f)]:
+            del linecache.cache[filename]
 
     def _emit(self, event: str, **fields: Any) -> None:
         self._out.write(json.dumps({"event": event, **fields}) + "\n")
@@ -46,7 +67,11 @@ class EventPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "weight(n): this test's share of the exercise's points")
-        config.addinivalue_line("markers", "performance: a test of speed or memory, not behaviour")
+        config.addinivalue_line(
+            "markers",
+            "performance(cpu_s=None): a test of speed or memory; cpu_s, a CPU budget the runner "
+            "measures outside the test process",
+        )
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -57,16 +82,28 @@ class EventPlugin:
         tests = []
         for item in session.items:
             weight = item.get_closest_marker("weight")
+            performance = item.get_closest_marker("performance")
+            budget = performance.kwargs.get("cpu_s") if performance else None
             tests.append(
                 {
                     "nodeid": item.nodeid,
                     "weight": float(weight.args[0]) if weight and weight.args else 1.0,
-                    "performance": item.get_closest_marker("performance") is not None,
+                    "performance": performance is not None,
+                    "cpu_budget_s": float(budget) if budget is not None else None,
                 }
             )
+        if self._guard is not None:
+            for name, module in list(sys.modules.items()):
+                path = getattr(module, "__file__", None)
+                if self._in_suite(path) and os.path.basename(str(path)).startswith("test_"):
+                    del sys.modules[name]  # pytest keeps its own references to them
+            self._forget_the_suite()
+            self._guard.check()
         self._emit("collected", tests=tests)
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
+        if self._guard is not None:
+            self._forget_the_suite()
         self._emit("start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -85,7 +122,11 @@ class EventPlugin:
             state["outcome"] = "error"
             state["message"] = _message(report)
         if report.when == "teardown":
+            if self._guard is not None:
+                self._guard.check()
             self._emit("test", nodeid=report.nodeid, **self._reports.pop(report.nodeid))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._guard is not None:
+            self._guard.check()
         self._emit("finish", exitstatus=int(exitstatus))

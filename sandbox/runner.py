@@ -38,6 +38,7 @@ FILE_SIZE_LIMIT = 64 << 20
 OPEN_FILES_LIMIT = 256
 POLL_S = 0.05
 PR_SET_DUMPABLE = 4
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
 TRUSTED_INI = Path(__file__).resolve().parent / "pytest.ini"
 
@@ -153,10 +154,13 @@ class Placeholders(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if (Path(solution_dir, *name.split("."), "__init__.py")).exists()
         }
         self.modules |= self.packages
+        self.requested: list[str] = []  # the candidate's modules the suite imports, in order
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname not in self.modules:
             return None
+        if fullname not in self.requested:
+            self.requested.append(fullname)
         return importlib.util.spec_from_loader(fullname, self, is_package=fullname in self.packages)
 
     def create_module(self, spec: Any) -> None:
@@ -178,6 +182,7 @@ def child_main(
     *,
     collect_only: bool = False,
     deselect: str | None = None,
+    imports: tuple[str, ...] = (),
 ) -> None:
     """In the forked child: isolate, limit, run pytest (or only collect it). Never returns."""
     code = 70
@@ -194,10 +199,14 @@ def child_main(
         scratch = spec["scratch_dir"]
         os.chdir(scratch)
         os.environ.update(HOME=scratch, TMPDIR=scratch)
+        placeholders = Placeholders(spec["solution_dir"])
+        guard = None
         if collect_only:  # the candidate's code stays out of reach: placeholders stand in
-            sys.meta_path.insert(0, Placeholders(spec["solution_dir"]))
+            sys.meta_path.insert(0, placeholders)
         else:
+            guard = install_referee(spec)
             sys.path.insert(0, spec["solution_dir"])
+            import_candidate(imports)
         args = [
             spec["tests_dir"],
             "-c",
@@ -222,7 +231,9 @@ def child_main(
             args += ["--deselect", deselect]
         import pytest
 
-        pytest.main(args, plugins=[plugin.EventPlugin(EVENT_FD)])
+        pytest.main(args, plugins=[plugin.EventPlugin(EVENT_FD, spec["tests_dir"], guard)])
+        if collect_only:
+            emit(EVENT_FD, "imports", modules=placeholders.requested)
         code = 0
     except BaseException:  # the child must never fall back into the runner's code
         code = 71
@@ -249,13 +260,72 @@ def limit_resources(spec: dict[str, Any]) -> None:
         resource.setrlimit(which, (value, value))
 
 
+def emit(fd: int, event: str, **fields: Any) -> None:
+    os.write(fd, (json.dumps({"event": event, **fields}) + "\n").encode())
+
+
+def install_referee(spec: dict[str, Any]) -> Any:
+    """The referee first, then a snapshot of what candidate code must leave alone.
+
+    Trusted code is what sys.path holds now (the interpreter, the packages, the runner) and the
+    hidden suite; the suite and the runner are walled. A violation goes straight to the event
+    channel, bypassing the plugin (which candidate code may have tampered with by then).
+    """
+    import referee
+
+    def report(what: str, _fd: int = EVENT_FD) -> None:
+        emit(_fd, "violation", what=what)
+
+    trusted = [path for path in sys.path if path and os.path.isdir(path)] + [spec["tests_dir"]]
+    referee.install(
+        trusted_dirs=trusted,
+        walled_dirs=[spec["tests_dir"], str(Path(__file__).resolve().parent)],
+        report=report,
+    )
+    return referee.Integrity(report)
+
+
+def import_candidate(modules: tuple[str, ...]) -> None:
+    """Import the candidate's modules before any test module exists, in the order the suite
+    imports them: code that runs at import finds no suite to read or patch. A module that fails
+    to import is left for the suite's own import, which reports the failure as usual."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # SystemExit included: the suite's import will meet it again
+            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                del sys.modules[loaded]
+            return
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds of a process, its threads and its waited-for children, read by the kernel."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / CLOCK_TICKS
+
+
 class ExerciseRun:
     """The runner's side of one exercise: reads the child's streams and enforces its deadlines."""
 
     def __init__(
-        self, spec: dict[str, Any], *, collect_only: bool = False, deselect: str | None = None
+        self,
+        spec: dict[str, Any],
+        *,
+        collect_only: bool = False,
+        deselect: str | None = None,
+        imports: tuple[str, ...] = (),
     ) -> None:
         self.deselect = deselect
+        self.imports = imports
+        self.requested: list[str] = []
+        self.pid = 0
+        self.cpu_at_start = 0.0
+        self.violation: str | None = None
         self.spec = spec
         self.collect_only = collect_only
         self.stdout = Capture(STREAM_LIMIT)
@@ -292,16 +362,23 @@ class ExerciseRun:
             self.collect_errors.append({"nodeid": event["nodeid"], "message": event["message"]})
         elif kind == "start":
             self.current = (str(event["nodeid"]), time.monotonic())
+            self.cpu_at_start = process_cpu_s(self.pid) or 0.0
         elif kind == "test":
             self.current = None
+            cpu = process_cpu_s(self.pid)
             self.tests.append(
                 {
                     "nodeid": str(event["nodeid"]),
                     "outcome": str(event["outcome"]),
                     "duration_s": float(event["duration_s"]),
                     "message": str(event["message"]),
+                    "cpu_s": None if cpu is None else round(max(0.0, cpu - self.cpu_at_start), 4),
                 }
             )
+        elif kind == "violation":
+            self.violation = self.violation or str(event["what"])[:500]
+        elif kind == "imports":
+            self.requested = [str(name) for name in event["modules"]]
         elif kind == "finish":
             self.finished = int(event["exitstatus"])
         else:
@@ -337,7 +414,9 @@ class ExerciseRun:
                 err_w,
                 collect_only=self.collect_only,
                 deselect=self.deselect,
+                imports=self.imports,
             )
+        self.pid = pid
         for fd in (event_w, out_w, err_w):
             os.close(fd)
         status, usage = self.supervise(
@@ -405,6 +484,7 @@ class ExerciseRun:
             "collect_errors": self.collect_errors,
             "tests": self.tests,
             "malformed_events": self.malformed,
+            "violation": self.violation,
             "stdout": self.stdout.text(),
             "stderr": self.stderr.text(),
             "metrics": {
@@ -437,15 +517,19 @@ def kill_strays() -> None:
 
 def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
     """First the trusted collection (no candidate code), then the real run, compared by the grader."""
-    trusted = ExerciseRun(spec, collect_only=True).execute()
-    result = ExerciseRun(spec).execute()
+    collection = ExerciseRun(spec, collect_only=True)
+    trusted = collection.execute()
+    imports = tuple(collection.requested)
+    result = ExerciseRun(spec, imports=imports).execute()
     result["resumed_after"] = None
     hung = result["timed_out_test"] if result["outcome"] == "timeout" else None
+    if result["violation"]:
+        hung = None
     weights = {t["nodeid"]: t for t in result["collected"] or []}
     if hung in weights:
         # One test hung and the kill ended the rest of the suite with it: run the suite once more
         # without that test, so that the others still get a verdict from a complete run.
-        resumed = ExerciseRun(spec, deselect=hung).execute()
+        resumed = ExerciseRun(spec, deselect=hung, imports=imports).execute()
         first = result["metrics"]
         resumed["metrics"] = {
             "wall_s": round(first["wall_s"] + resumed["metrics"]["wall_s"], 4),
@@ -458,6 +542,12 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
         trusted["finished"] and trusted["collected"] is not None and not trusted["collect_errors"]
     )
     result["expected"] = [t["nodeid"] for t in trusted["collected"]] if complete else None
+    # Budgets come from the trusted collection: the real run's markers could have been patched.
+    result["cpu_budgets"] = {
+        t["nodeid"]: float(t["cpu_budget_s"])
+        for t in (trusted["collected"] or [])
+        if t.get("cpu_budget_s") is not None
+    }
     result["expected_problem"] = ""
     if not complete:
         errors = [e["message"] for e in trusted["collect_errors"]]

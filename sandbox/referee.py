@@ -1,0 +1,450 @@
+"""The referee: an audit hook (PEP 578) in the test process, refusing what only a cheat needs.
+
+The hidden tests and the candidate's code share one interpreter, so whatever the tests know (the
+expected values in their frames, their source, pytest's reports) is a few lines of introspection
+away from the candidate. The referee is installed before any candidate code runs and cannot be
+removed from Python. It watches a short list of audit events and refuses them in a *candidate
+context*: when a frame of code that does not come from a trusted file (the interpreter's library,
+the installed packages, the runner, the hidden suite) is on the stack, in any thread but the main
+one (a worker thread runs whatever the candidate handed it), or in a process the candidate forked.
+
+Two kinds of refusal:
+
+* **Violations** — frame access (``sys._getframe``, ``f_code``, ``tb_frame``, ``gi_frame``, …),
+  code objects (``__code__``, ``code.__new__``, compiling or unmarshalling code under a trusted
+  file name), heap walks (``gc.get_objects``/``get_referrers``/``get_referents``), tracing and
+  profiling hooks, ``ctypes``, new audit hooks. No honest solution needs them, so the first one is
+  reported on the event channel and the test process is killed: the exercise is ``tampered``.
+* **Walls** — opening the hidden suite's or the runner's files, and starting programs (which would
+  run without this hook). These raise ``PermissionError``: an honest ``traceback.print_stack()``
+  reaches the suite's source through ``linecache`` too, and simply prints no source lines.
+
+A few library functions use a frame internally and hand none back (``collections.namedtuple``,
+``typing``, ``enum``, ``logging``'s caller lookup, ``traceback``'s formatting, pydantic's namespace
+lookup); they are allowed, but only after checking that the modules they rely on are exactly as
+they were when the referee was installed, so that a patched ``logging.traceback`` cannot smuggle a
+frame out to the candidate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from types import FrameType, ModuleType
+from typing import Any
+
+# Events refused in a candidate context, as evidence of tampering.
+_FRAME_ATTRIBUTES = frozenset(
+    {"f_code", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code", "ag_code"}
+)
+_VIOLATIONS = frozenset(
+    {
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.addaudithook",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "code.__new__",
+        "function.__new__",
+    }
+)
+_SPAWN = frozenset(
+    {"subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system", "pty.spawn"}
+)
+_WATCHED = (
+    _VIOLATIONS
+    | _SPAWN
+    | {"sys._getframe", "object.__getattr__", "open", "compile", "marshal.loads"}
+)
+
+# (module, function) pairs that take a frame, use it and give none back.
+_FRAME_SAFE = frozenset(
+    {
+        ("collections", "namedtuple"),
+        ("typing", "_caller"),
+        ("typing", "NamedTupleMeta.__new__"),
+        ("typing", "_TypedDictMeta.__new__"),
+        ("enum", "EnumType._create_"),
+        ("enum", "EnumType.__new__"),
+        ("enum", "EnumType._convert_"),
+        ("logging", "Logger.findCaller"),
+        ("traceback", "StackSummary._extract_from_extended_frame_gen"),
+        ("traceback", "StackSummary.extract"),
+        ("traceback", "extract_stack"),
+        ("traceback", "format_stack"),
+        ("traceback", "print_stack"),
+        ("traceback", "TracebackException.__init__"),
+        ("dataclasses", "_process_class"),
+        ("dataclasses", "_create_fn"),
+        ("dataclasses", "_add_slots"),
+        ("inspect", "_signature_from_function"),
+        ("inspect", "_signature_from_callable"),
+        ("inspect", "unwrap"),
+        ("inspect", "_has_code_flag"),
+        ("inspect", "_signature_is_functionlike"),
+        ("functools", "update_wrapper"),
+        ("pydantic._internal._model_construction", "ModelMetaclass.__new__"),
+        ("pydantic._internal._typing_extra", "parent_frame_namespace"),
+        ("pydantic.main", "BaseModel.model_rebuild"),
+        ("typing", "overload"),
+        ("typing_extensions", "_has_generic_or_protocol_as_origin"),
+        ("pydantic.main", "create_model"),
+        ("pydantic.type_adapter", "TypeAdapter.__init__"),
+        ("fastapi.routing", "_extract_endpoint_context"),
+        ("fastapi.dependencies.utils", "get_typed_signature"),
+        ("fastapi.dependencies.utils", "get_typed_return_annotation"),
+    }
+)
+# Frames these functions walk before they reach a frame-safe one (generators and helpers).
+_FRAME_PASSERS = frozenset(
+    {
+        ("logging", "<lambda>"),
+        ("logging", "_is_internal_frame"),
+        ("traceback", "walk_tb"),
+        ("traceback", "walk_stack"),
+        ("traceback", "_walk_tb_with_full_positions"),
+        ("inspect", "signature"),
+        ("inspect", "Signature.from_callable"),
+        ("inspect", "_signature_from_callable"),
+        ("inspect", "getfile"),
+        ("inspect", "getsourcefile"),
+        ("inspect", "findsource"),
+        ("inspect", "getsourcelines"),
+        ("pydantic.type_adapter", "TypeAdapter._fetch_parent_frame"),
+    }
+)
+_GUARDED_MODULES = (
+    "sys",
+    "collections",
+    "typing",
+    "typing_extensions",
+    "enum",
+    "logging",
+    "traceback",
+    "linecache",
+    "inspect",
+    "functools",
+    "dataclasses",
+)
+_SYS_VOLATILE = frozenset(
+    {
+        "stdout",
+        "stderr",
+        "stdin",
+        "displayhook",
+        "excepthook",
+        "unraisablehook",
+        "last_type",
+        "last_value",
+        "last_traceback",
+        "last_exc",
+        "exc_info",
+        "ps1",
+        "ps2",
+        "tracebacklimit",
+    }
+)
+
+
+class Referee:
+    """The hook's state. Only the hook closure references it: no module attribute, no registry."""
+
+    def __init__(
+        self,
+        *,
+        trusted_dirs: Iterable[str],
+        walled_dirs: Iterable[str],
+        report: Callable[[str], None],
+    ) -> None:
+        self.trusted = tuple(sorted({_dir(path) for path in trusted_dirs}))
+        self.walled = tuple(sorted({_dir(path) for path in walled_dirs}))
+        self.report = report
+        self.verdicts: dict[str, bool] = {}
+        self.main = threading.main_thread()
+        self.tainted = False  # a process forked by code running here
+        self.busy = threading.local()
+        self.snapshot = Snapshot(_GUARDED_MODULES)
+
+    # -- what is trusted ---------------------------------------------------------------------
+
+    def trusted_file(self, filename: str) -> bool:
+        verdict = self.verdicts.get(filename)
+        if verdict is None:
+            if filename.startswith("<frozen "):
+                verdict = True
+            else:
+                real = os.path.realpath(filename) if os.path.isabs(filename) else ""
+                verdict = bool(real) and real.startswith(self.trusted)
+            self.verdicts[filename] = verdict
+        return verdict
+
+    def walled_code(self, frame: Any) -> bool:
+        return isinstance(frame, FrameType) and _under(frame.f_code.co_filename, self.walled)
+
+    def candidate_context(self, frame: FrameType | None) -> bool:
+        if self.tainted or threading.current_thread() is not self.main:
+            return True
+        while frame is not None:
+            if not self.trusted_file(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
+
+    # -- the hook ------------------------------------------------------------------------------
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event not in _WATCHED or getattr(self.busy, "on", False):
+            return
+        self.busy.on = True
+        try:
+            self.judge(event, args)
+        finally:
+            self.busy.on = False
+
+    def judge(self, event: str, args: tuple[Any, ...]) -> None:
+        if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES | {"__code__"}:
+            return
+        if event == "open":
+            path = args[0]
+            if isinstance(path, int) or path is None or not _under(os.fsdecode(path), self.walled):
+                return
+        caller = sys._getframe(2)  # the frame whose action raised the event
+        if not self.candidate_context(caller):
+            return
+        if event == "open":
+            raise PermissionError(f"the referee refuses to open {os.fsdecode(args[0])!r}")
+        if event in _SPAWN:
+            raise PermissionError(f"the referee refuses {event}: programs run without it")
+        if event in _VIOLATIONS:
+            self.violation(f"{event}")
+        elif event == "compile":
+            self.judge_compile(args)
+        elif event == "marshal.loads":
+            self.judge_unmarshal(args, caller)
+        elif event == "sys._getframe" and self.walled_code(args[0]):
+            self.violation("sys._getframe of a frame of the hidden suite or the runner")
+        elif self.frame_safe(caller):
+            return
+        else:
+            what = event if event == "sys._getframe" else f"access to .{args[1]}"
+            self.violation(what)
+
+    def frame_safe(self, frame: FrameType | None) -> bool:
+        """The event comes from a library function that keeps the frame to itself, unpatched."""
+        while frame is not None:
+            key = (frame.f_globals.get("__name__", ""), frame.f_code.co_qualname)
+            if not self.trusted_file(frame.f_code.co_filename):
+                return False
+            if key in _FRAME_SAFE:
+                # traceback's capture_locals would hand the candidate every frame's locals
+                return not frame.f_locals.get("capture_locals") and self.snapshot.unchanged()
+            if key not in _FRAME_PASSERS:
+                return False
+            frame = frame.f_back
+        return False
+
+    def judge_compile(self, args: tuple[Any, ...]) -> None:
+        source, filename = args[0], args[1]
+        if not isinstance(filename, str) or not self.trusted_file(filename):
+            return  # code under an untrusted name is treated as the candidate's
+        if filename.startswith("<frozen ") or not isinstance(source, bytes | str):
+            self.violation(f"compile under the trusted name {filename!r}")
+        try:
+            with open(filename, "rb") as file:
+                actual = file.read()
+        except OSError:
+            actual = None
+        expected = source.encode() if isinstance(source, str) else source
+        if actual != expected:  # the import system compiling a real file is fine
+            self.violation(f"compile under the trusted name {filename!r}")
+
+    def judge_unmarshal(self, args: tuple[Any, ...], caller: FrameType | None) -> None:
+        """Bytecode may carry any file name: under a trusted one, only the import system's own
+        cached file of that very source passes (it is read again here and compared)."""
+        data = bytes(args[0])
+        if not _names_trusted_code(data, self.trusted_file):
+            return
+        frame = caller
+        while frame is not None and frame.f_code.co_name != "_compile_bytecode":
+            frame = frame.f_back
+        source = frame.f_locals.get("source_path") if frame is not None else None
+        if isinstance(source, str) and self.trusted_file(source):
+            import importlib.util
+
+            try:
+                with open(importlib.util.cache_from_source(source), "rb") as file:
+                    if file.read()[16:] == data:
+                        return
+            except (OSError, ValueError, NotImplementedError):
+                pass
+        self.violation("unmarshalling code under a trusted file name")
+
+    def violation(self, what: str) -> None:
+        """Report, then end the test process: nothing it reports after this could be believed."""
+        try:
+            self.report(what)
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def after_fork(self) -> None:
+        self.tainted = True
+
+
+class Snapshot:
+    """Identity of every attribute of some modules, to tell when one was patched."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.modules: list[tuple[ModuleType, dict[str, Any], frozenset[str]]] = []
+        for name in names:
+            module = sys.modules.get(name)
+            if module is not None:
+                volatile = _SYS_VOLATILE if name == "sys" else frozenset({"__warningregistry__"})
+                self.modules.append((module, dict(vars(module)), volatile))
+
+    def unchanged(self) -> bool:
+        for module, saved, volatile in self.modules:
+            current = vars(module)
+            for key, value in saved.items():
+                if key not in volatile and current.get(key, _MISSING) is not value:
+                    return False
+        return True
+
+
+_MISSING = object()
+
+# What the test process's verdicts depend on: pytest, its plugins, the runner's plugin, the
+# comparison helper, the JSON encoder of the event channel, and hypothesis's engine.
+_INTEGRITY_PREFIXES = ("_pytest", "pytest", "pluggy", "plugin", "exact", "hypothesis", "json")
+# Attributes these modules rebind themselves while a session runs (caches and session state),
+# found by running every reference solution's suite; none of them decides an outcome.
+_REBOUND_BY_PYTEST = frozenset({"_reprcompare", "_assertion_pass", "__warningregistry__"})
+_REBOUND = frozenset(
+    {
+        "hypothesis.internal.conjecture.providers._sys_modules_len",
+        "hypothesis.internal.conjecture.providers._local_constants",
+        "hypothesis.internal.conjecture.junkdrawer._gc_start",
+        "hypothesis.internal.conjecture.junkdrawer._gc_initialized",
+        "hypothesis.internal.conjecture.junkdrawer._gc_cumulative_time",
+        "hypothesis.core.running_under_pytest",
+        "hypothesis.configuration._first_postinit_what",
+        "hypothesis.internal.charmap._categories",
+        "hypothesis.internal.lambda_sources._module_map",
+        "_pytest.fixtures.FixtureFunctionMarker.__call__",
+        "_pytest.debugging.pytestPDB._pluginmanager",
+        "_pytest.debugging.pytestPDB._config",
+        "_pytest.config.Config._getini_unknown_type",
+        "_pytest.assertion.util._config",
+    }
+)
+
+
+class Integrity:
+    """Catches candidate code that patched what judges it: module attributes, class attributes
+    and the import machinery, compared by identity with how they were before it ran."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        import builtins
+
+        self.report = report
+        self.builtins = builtins
+        self.import_state = self._import_state()
+        self.modules: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        self.classes: list[tuple[type, dict[str, Any]]] = []
+        for name, module in list(sys.modules.items()):
+            if module is None or not name.startswith(_INTEGRITY_PREFIXES):
+                continue
+            namespace = vars(module)
+            self.modules.append((name, namespace, dict(namespace)))
+            for value in namespace.values():
+                if isinstance(value, type) and value.__module__ == name:
+                    self.classes.append((value, dict(vars(value))))
+
+    def _import_state(self) -> tuple[Any, ...]:
+        return (tuple(sys.meta_path), tuple(sys.path_hooks), self.builtins.__import__)
+
+    def _import_machinery_changed(self) -> bool:
+        """pytest adds its assertion-rewriting finder; anything else new, or anything gone, is not
+        the session's doing (a finder planted by candidate code sees the suite's modules load)."""
+        now = self._import_state()
+        if now[2] is not self.import_state[2]:
+            return True
+        for before, after in zip(self.import_state[:2], now[:2], strict=True):
+            if any(entry not in after for entry in before):
+                return True
+            added = [entry for entry in after if entry not in before]
+            if any(not type(entry).__module__.startswith("_pytest.") for entry in added):
+                return True
+        return False
+
+    def changed(self) -> str | None:
+        return next(self.changes(), None)
+
+    def changes(self) -> Iterator[str]:
+        if self._import_machinery_changed():
+            yield "the import machinery (sys.meta_path, sys.path_hooks or __import__)"
+        for name, namespace, saved in self.modules:
+            yield from _rebound(name, namespace, saved)
+        for cls, saved in self.classes:
+            yield from _rebound(f"{cls.__module__}.{cls.__qualname__}", vars(cls), saved)
+
+    def check(self) -> None:
+        patched = self.changed()
+        if patched:
+            try:
+                self.report(f"patched {patched}")
+            finally:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _rebound(owner: str, namespace: Any, saved: dict[str, Any]) -> Iterator[str]:
+    for key, value in saved.items():
+        if namespace.get(key, _MISSING) is value or key in _REBOUND_BY_PYTEST:
+            continue
+        if f"{owner}.{key}" not in _REBOUND:
+            yield f"{owner}.{key}"
+
+
+def install(
+    *, trusted_dirs: Iterable[str], walled_dirs: Iterable[str], report: Callable[[str], None]
+) -> None:
+    """Install the referee for the rest of this process's life (audit hooks cannot be removed)."""
+    for name in _GUARDED_MODULES:  # loaded now, so that their snapshot is the trusted one
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+    referee = Referee(trusted_dirs=trusted_dirs, walled_dirs=walled_dirs, report=report)
+    os.register_at_fork(after_in_child=referee.after_fork)
+    sys.addaudithook(referee)
+
+
+def _dir(path: str) -> str:
+    return os.path.join(os.path.realpath(path), "")
+
+
+def _under(path: str, dirs: tuple[str, ...]) -> bool:
+    real = os.path.realpath(path)
+    return os.path.join(real, "").startswith(dirs)
+
+
+def _names_trusted_code(data: bytes, trusted: Callable[[str], bool]) -> bool:
+    import marshal
+    from types import CodeType
+
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return False
+    pending = [code] if isinstance(code, CodeType) else []
+    while pending:
+        current = pending.pop()
+        if trusted(current.co_filename):
+            return True
+        pending += [c for c in current.co_consts if isinstance(c, CodeType)]
+    return False
