@@ -162,14 +162,14 @@ REBOUND_TYPE = """
 import builtins
 
 _type = type
-FORGED = []
+FORGED = {}  # the forger's types -> the plain type each claims to be
 
 
 class _Meta(_type):
     def __call__(cls, *args, **kwargs):
         if len(args) == 1 and not kwargs:
             kind = _type(args[0])
-            return int if kind in FORGED else kind
+            return FORGED.get(kind, kind)
         return _type(*args, **kwargs)
 
     def __instancecheck__(cls, instance):
@@ -177,6 +177,9 @@ class _Meta(_type):
 
     def __subclasscheck__(cls, subclass):
         return issubclass(subclass, _type)
+
+    def __getattribute__(cls, name):  # type.__dict__, type.__mro__, ...: type's own
+        return getattr(_type, name)
 
     def __getitem__(cls, item):
         return _type[item]
@@ -196,7 +199,7 @@ class Yes(int):
     __hash__ = int.__hash__
 
 
-FORGED.append(Yes)
+FORGED[Yes] = int
 builtins.type = _Type
 """
 
@@ -288,7 +291,7 @@ FORGERIES: dict[str, Forgery] = {
                     return (Yes(value) for value in list.__iter__(self))
 
 
-            FORGED.append(Sorted)
+            FORGED[Sorted] = list
 
 
             def sort_numbers(values, key=None):
@@ -385,6 +388,21 @@ FORGERIES: dict[str, Forgery] = {
                         return found
                 return list(values)
             """,
+        ),
+    ),
+    "reads_the_expected_local_without_a_frame_of_its_own": Forgery(
+        "sorter",
+        code(
+            """
+            # No function of this file runs while the test calls sort_numbers: built-ins only (a
+            # partial of next over lazy maps), so the innermost Python frame when sys._getframe
+            # runs is the test's own, and every frame on the stack comes from a trusted file.
+            import functools, itertools, operator, sys
+
+            _frames = map(sys._getframe, itertools.repeat(0))
+            _expected = map(operator.itemgetter("expected"), map(operator.attrgetter("f_locals"), _frames))
+            sort_numbers = functools.partial(next, map(list, _expected))
+            """
         ),
     ),
     "reads_the_expected_local_from_a_profiler": Forgery(
