@@ -42,6 +42,8 @@ from typing import Any
 _FRAME_ATTRIBUTES = frozenset(
     {"f_code", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code", "ag_code"}
 )
+# A function's code and defaults (exact.py keeps the built-ins it trusts in a default).
+_FUNCTION_INTERNALS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 _VIOLATIONS = frozenset(
     {
         "sys._current_frames",
@@ -61,7 +63,14 @@ _SPAWN = frozenset(
 _WATCHED = (
     _VIOLATIONS
     | _SPAWN
-    | {"sys._getframe", "object.__getattr__", "open", "compile", "marshal.loads"}
+    | {
+        "sys._getframe",
+        "object.__getattr__",
+        "object.__setattr__",
+        "open",
+        "compile",
+        "marshal.loads",
+    }
 )
 
 # (module, function) pairs that take a frame, use it and give none back.
@@ -211,6 +220,8 @@ class Referee:
     def judge(self, event: str, args: tuple[Any, ...]) -> None:
         if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES | {"__code__"}:
             return
+        if event == "object.__setattr__" and args[1] not in _FUNCTION_INTERNALS:
+            return
         if event == "open":
             path = args[0]
             if isinstance(path, int) or path is None or not _under(os.fsdecode(path), self.walled):
@@ -233,7 +244,9 @@ class Referee:
         elif self.frame_safe(caller):
             return
         else:
-            what = event if event == "sys._getframe" else f"access to .{args[1]}"
+            what = {"sys._getframe": event, "object.__setattr__": f"setting .{args[1]}"}.get(
+                event, f"access to .{args[1]}"
+            )
             self.violation(what)
 
     def frame_safe(self, frame: FrameType | None) -> bool:
@@ -321,10 +334,19 @@ _MISSING = object()
 
 # What the test process's verdicts depend on: pytest, its plugins, the runner's plugin, the
 # comparison helper, the JSON encoder of the event channel, and hypothesis's engine.
-_INTEGRITY_PREFIXES = ("_pytest", "pytest", "pluggy", "plugin", "exact", "hypothesis", "json")
+_INTEGRITY_PREFIXES = (
+    "_pytest",
+    "pytest",
+    "pluggy",
+    "plugin",
+    "exact",
+    "hypothesis",
+    "json",
+    "builtins",
+)
 # Attributes these modules rebind themselves while a session runs (caches and session state),
 # found by running every reference solution's suite; none of them decides an outcome.
-_REBOUND_BY_PYTEST = frozenset({"_reprcompare", "_assertion_pass", "__warningregistry__"})
+_REBOUND_BY_PYTEST = frozenset({"_reprcompare", "_assertion_pass", "__warningregistry__", "_"})
 _REBOUND = frozenset(
     {
         "hypothesis.internal.conjecture.providers._sys_modules_len",
