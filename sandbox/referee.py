@@ -195,6 +195,7 @@ class Referee:
         return verdict
 
     def walled_code(self, frame: Any) -> bool:
+        """A frame of the suite or the runner (CPython 3.11.4 and later name the frame returned)."""
         return isinstance(frame, FrameType) and _under(frame.f_code.co_filename, self.walled)
 
     def candidate_context(self, frame: FrameType | None) -> bool:
@@ -209,7 +210,9 @@ class Referee:
     # -- the hook ------------------------------------------------------------------------------
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
-        if event not in _WATCHED or getattr(self.busy, "on", False):
+        if (event not in _WATCHED and not event.startswith("ctypes.")) or getattr(
+            self.busy, "on", False
+        ):
             return
         self.busy.on = True
         try:
@@ -233,20 +236,23 @@ class Referee:
             raise PermissionError(f"the referee refuses to open {os.fsdecode(args[0])!r}")
         if event in _SPAWN:
             raise PermissionError(f"the referee refuses {event}: programs run without it")
-        if event in _VIOLATIONS:
-            self.violation(f"{event}")
+        if event in _VIOLATIONS or event.startswith("ctypes."):
+            self.violation(event)
         elif event == "compile":
             self.judge_compile(args)
         elif event == "marshal.loads":
             self.judge_unmarshal(args, caller)
-        elif event == "sys._getframe" and self.walled_code(args[0]):
+        elif event == "sys._getframe" and args and self.walled_code(args[0]):
             self.violation("sys._getframe of a frame of the hidden suite or the runner")
         elif self.frame_safe(caller):
             return
         else:
-            what = {"sys._getframe": event, "object.__setattr__": f"setting .{args[1]}"}.get(
-                event, f"access to .{args[1]}"
-            )
+            if event == "sys._getframe":
+                what = event
+            elif event == "object.__setattr__":
+                what = f"setting .{args[1]}"
+            else:
+                what = f"access to .{args[1]}"
             self.violation(what)
 
     def frame_safe(self, frame: FrameType | None) -> bool:
