@@ -253,7 +253,7 @@ class Referee:
                 what = f"setting .{args[1]}"
             else:
                 what = f"access to .{args[1]}"
-            self.violation(what)
+            self.violation(f"{what} in {_where(caller)}")
 
     def frame_safe(self, frame: FrameType | None) -> bool:
         """The event comes from a library function that keeps the frame to itself, unpatched."""
@@ -450,6 +450,13 @@ def install(
     referee = Referee(trusted_dirs=trusted_dirs, walled_dirs=walled_dirs, report=report)
     os.register_at_fork(after_in_child=referee.after_fork)
     sys.addaudithook(referee)
+
+
+def _where(frame: FrameType | None) -> str:
+    """The function that did it, for the report: module and qualified name."""
+    if frame is None:
+        return "?"
+    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_qualname}"
 
 
 def _dir(path: str) -> str:
