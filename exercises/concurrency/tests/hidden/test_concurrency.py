@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from multiprocessing.managers import SyncManager
 from typing import Any
@@ -19,15 +18,20 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from process_helpers import (
+    STUCK_S,
+    Boom,
+    fail_in_reverse,
+    fail_on_odd,
+    finish_after_next,
+    hold_slot,
+    square,
+    wait_for_barrier,
+    worker_pid,
+)
 from solution import run_cpu_bound, run_io_bound
 
-STUCK_S = 5.0  # how long a call waits for partners that a correct solution does provide
 THREAD_WINDOW_S = 1.0  # how long the first calls hold their slot so that extra threads could start
-PROCESS_WINDOW_S = 1.5  # the same for processes
-
-
-class Boom(Exception):
-    """Raised by test callables."""
 
 
 # --------------------------------------------------------------------------- helpers: threads
@@ -306,78 +310,7 @@ def test_io_bound_property_results_in_order_or_first_failure(
     assert sorted(calls) == list(range(len(outcomes))), "every callable is called exactly once"
 
 
-# --------------------------------------------------------------------------- helpers: processes
-# Functions run in worker processes must be top-level so that they pickle by name. Shared state
-# lives in a multiprocessing manager: its proxies pickle, whatever the start method.
-
-
-def square(x: int) -> int:
-    return x * x
-
-
-def worker_pid(_: object) -> int:
-    return os.getpid()
-
-
-def fail_on_odd(x: int) -> int:
-    if x % 2:
-        raise Boom("odd", x)
-    return x
-
-
-def wait_for_barrier(job: tuple[Any, Any, Any, int]) -> tuple[int, int, bool]:
-    """Return (index, pid, whether the barrier opened)."""
-    barrier, lock, state, index = job
-    with lock:
-        state["running"] += 1
-        state["peak"] = max(state["peak"], state["running"])
-    try:
-        barrier.wait()
-        opened = True
-    except threading.BrokenBarrierError:
-        opened = False
-    finally:
-        with lock:
-            state["running"] -= 1
-    return index, os.getpid(), opened
-
-
-def hold_slot(job: tuple[Any, Any, Any, Any, int, int]) -> int:
-    """Count the calls running at once; the first ones hold their slot for a window."""
-    lock, state, too_many, window_over, limit, index = job
-    with lock:
-        state["running"] += 1
-        state["peak"] = max(state["peak"], state["running"])
-        if state["running"] > limit:
-            too_many.set()
-    try:
-        if not window_over.is_set():
-            too_many.wait(PROCESS_WINDOW_S)
-            window_over.set()
-    finally:
-        with lock:
-            state["running"] -= 1
-    return index
-
-
-def finish_after_next(job: tuple[Any, int]) -> str:
-    """Item 0 waits until item 1 has finished, so results come back in reverse order."""
-    events, index = job
-    try:
-        if index == 0 and not events[1].wait(STUCK_S):
-            raise AssertionError("item 1 never finished while item 0 waited")
-        return f"item {index}"
-    finally:
-        events[index].set()
-
-
-def fail_in_reverse(job: tuple[Any, int]) -> None:
-    item1_failing, index = job
-    if index == 1:
-        item1_failing.set()
-    elif item1_failing.wait(STUCK_S):
-        time.sleep(0.2)  # not a timing assertion: only makes it likely that item 1 fails first
-    raise Boom("item", index)
+# --------------------------------------------------------------------------- processes
 
 
 @pytest.fixture(scope="module")
