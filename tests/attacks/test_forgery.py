@@ -909,14 +909,18 @@ def test_a_forgery_earns_nothing(name: str, sandbox: str, tmp_path: Path) -> Non
     (root / forgery.exercise).mkdir(parents=True)
     (root / forgery.exercise / "solution.py").write_text(forgery.solution)
     result = grade(root, sandbox, forgery.exercise)
+    passed = {test["name"] for test in result["tests"] if test["outcome"] == "passed"}
+    verdict = (
+        f"{result['status']} {result['score']}/{result['max_score']}: {result['message']}; "
+        f"passed {sorted(passed)}"
+    )
     if result["status"] == "tampered":
-        assert result["score"] == 0, result
+        assert result["score"] == 0, verdict
         return
-    assert result["status"] in {"passed", "partial", "failed", "error", "timeout"}, result
+    assert result["status"] in {"passed", "partial", "failed", "error", "timeout"}, verdict
     if forgery.performance:
         # The sort is right, so its correctness tests may pass; its speed is what is forged.
-        passed = {test["name"] for test in result["tests"] if test["outcome"] == "passed"}
-        assert not passed & PERFORMANCE_TESTS, result
-        assert result["score"] < result["max_score"], result
+        assert not passed & PERFORMANCE_TESTS, verdict
+        assert result["score"] < result["max_score"], verdict
     else:
-        assert result["score"] <= STUB_SCORE, result
+        assert result["score"] <= STUB_SCORE, verdict
