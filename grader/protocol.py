@@ -88,8 +88,8 @@ class ExerciseRun(_Wire):
     # The test ids a trusted collection found before any candidate code ran (None: it failed).
     expected: list[str] | None
     expected_problem: str
-    # A test that hung in a first run, after which this run went through the suite without it.
-    resumed_after: CollectedTest | None
+    # Tests that hung in earlier runs, after which this run went through the suite without them.
+    resumed_after: list[CollectedTest] = []
     # Performance tests' CPU budgets, from the trusted collection.
     cpu_budgets: dict[str, float] = {}
 

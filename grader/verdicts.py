@@ -129,7 +129,7 @@ def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
             if not copy.twin and outcome != "passed" and reported.get(original) == "passed":
                 return "reported a test as passed whose exact copy did not pass (a canary test's result was forged)"
         collected_all = not run.collect_errors and collected_ids(run) == set(run.expected or ())
-        planted = canaries.among(run.expected or ()) - {_resumed(run)}
+        planted = canaries.among(run.expected or ()) - _resumed(run)
         if run.finished and collected_all and not (set(expected) | planted) <= set(reported):
             return "finished without running every canary test"
     if run.expected is not None and not set(reported) <= set(run.expected):
@@ -137,8 +137,8 @@ def forged(run: ExerciseRun, canaries: Canaries | None) -> str | None:
     return None
 
 
-def _resumed(run: ExerciseRun) -> str | None:
-    return run.resumed_after.nodeid if run.resumed_after else None
+def _resumed(run: ExerciseRun) -> set[str]:
+    return {test.nodeid for test in run.resumed_after}
 
 
 def _canary_ids(run: ExerciseRun, canaries: Canaries | None) -> set[str]:
@@ -154,11 +154,10 @@ def _canary_ids(run: ExerciseRun, canaries: Canaries | None) -> set[str]:
 
 
 def collected_ids(run: ExerciseRun) -> set[str] | None:
-    """What the run collected, with the hung test its resumed run went without."""
+    """What the run collected, with the hung tests its resumed run went without."""
     if run.collected is None:
         return None
-    ids = {test.nodeid for test in run.collected}
-    return ids | {run.resumed_after.nodeid} if run.resumed_after else ids
+    return {test.nodeid for test in run.collected} | _resumed(run)
 
 
 def over_budget(run: ExerciseRun, test: TestRun) -> TestResult | None:
@@ -205,20 +204,18 @@ def from_run(
         for test in run.tests
         if test.nodeid not in hidden
     ]
-    hung = (
-        run.resumed_after if run.resumed_after and run.resumed_after.nodeid not in hidden else None
-    )
-    if hung:
-        weights[hung.nodeid] = hung.weight
+    hung = [test for test in run.resumed_after if test.nodeid not in hidden]
+    for test in reversed(hung):
+        weights[test.nodeid] = test.weight
         tests.insert(
             0,
             TestResult(
-                name=hung.nodeid,
+                name=test.nodeid,
                 outcome="failed",
                 duration_s=limits.test_timeout_s,
                 message=f"timed out after {limits.test_timeout_s:g} s (the suite ran again without it)",
-                weight=hung.weight,
-                performance=hung.performance,
+                weight=test.weight,
+                performance=test.performance,
             ),
         )
 
@@ -288,6 +285,6 @@ def from_run(
     if sorted(test.name for test in tests) != sorted(weights):
         return error("the reported tests do not match the collected tests")
     if hung:
-        message = f"test {hung.nodeid} exceeded {limits.test_timeout_s:g} s"
+        message = f"test {hung[0].nodeid} exceeded {limits.test_timeout_s:g} s"
         return result(exercise, Status.TIMEOUT, message, tests, metrics, output, completed=True)
     return tally(exercise, tests, metrics, output)

@@ -32,7 +32,12 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     summary = str(crash.message) if crash is not None else ""
     full = report.longreprtext
-    return _clip(f"{summary}\n\n{full}" if summary and summary not in full[:200] else full)
+    text = f"{summary}\n\n{full}" if summary and summary not in full[:200] else full
+    # What the test printed belongs with the test (there is no terminal report to show it).
+    for name, captured in (("stdout", report.capstdout), ("stderr", report.capstderr)):
+        if captured.strip():
+            text += f"\n\n----- captured {name} -----\n{captured}"
+    return _clip(text)
 
 
 class Guard(Protocol):
@@ -66,6 +71,7 @@ class EventPlugin:
         self._out.flush()
 
     def pytest_configure(self, config: pytest.Config) -> None:
+        config.option.tbstyle = "short"  # the terminal plugin, which owns --tb, is off
         config.addinivalue_line("markers", "weight(n): this test's share of the exercise's points")
         config.addinivalue_line(
             "markers",

@@ -39,6 +39,7 @@ OPEN_FILES_LIMIT = 256
 POLL_S = 0.05
 PR_SET_DUMPABLE = 4
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+MAX_RESUMES = 4  # runs again after a hung test, at most (a canary copy of it hangs too)
 # The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
 TRUSTED_INI = Path(__file__).resolve().parent / "pytest.ini"
 
@@ -181,7 +182,7 @@ def child_main(
     err_w: int,
     *,
     collect_only: bool = False,
-    deselect: str | None = None,
+    deselect: tuple[str, ...] = (),
     imports: tuple[str, ...] = (),
 ) -> None:
     """In the forked child: isolate, limit, run pytest (or only collect it). Never returns."""
@@ -220,15 +221,15 @@ def child_main(
             "no:stepwise",
             "-p",
             "no:pastebin",
-            "-q",
-            "--tb=short",
-            "-o",
-            "console_output_style=classic",
+            # No terminal report: the events carry every outcome and message, and pytest's own
+            # summary would show the canaries to whoever reads the output.
+            "-p",
+            "no:terminal",
         ]
         if collect_only:
             args.append("--collect-only")
-        if deselect:
-            args += ["--deselect", deselect]
+        for nodeid in deselect:
+            args += ["--deselect", nodeid]
         import pytest
 
         pytest.main(args, plugins=[plugin.EventPlugin(EVENT_FD, spec["tests_dir"], guard)])
@@ -317,7 +318,7 @@ class ExerciseRun:
         spec: dict[str, Any],
         *,
         collect_only: bool = False,
-        deselect: str | None = None,
+        deselect: tuple[str, ...] = (),
         imports: tuple[str, ...] = (),
     ) -> None:
         self.deselect = deselect
@@ -521,23 +522,29 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
     trusted = collection.execute()
     imports = tuple(collection.requested)
     result = ExerciseRun(spec, imports=imports).execute()
-    result["resumed_after"] = None
-    hung = result["timed_out_test"] if result["outcome"] == "timeout" else None
-    if result["violation"]:
-        hung = None
     weights = {t["nodeid"]: t for t in result["collected"] or []}
-    if hung in weights:
-        # One test hung and the kill ended the rest of the suite with it: run the suite once more
-        # without that test, so that the others still get a verdict from a complete run.
-        resumed = ExerciseRun(spec, deselect=hung, imports=imports).execute()
+    hung: list[str] = []
+    while (
+        result["outcome"] == "timeout"
+        and not result["violation"]
+        and result["timed_out_test"] in weights
+        and result["timed_out_test"] not in hung
+        and len(hung) < MAX_RESUMES
+        and result["metrics"]["wall_s"] < float(spec["wall_timeout_s"])
+    ):
+        # A test hung and the kill ended the rest of the suite with it: run the suite again
+        # without the tests that hung, so that the others still get a verdict from a complete
+        # run. (More than once: a canary copy of the hung test hangs as well.)
+        hung.append(result["timed_out_test"])
+        resumed = ExerciseRun(spec, deselect=tuple(hung), imports=imports).execute()
         first = result["metrics"]
         resumed["metrics"] = {
             "wall_s": round(first["wall_s"] + resumed["metrics"]["wall_s"], 4),
             "cpu_s": round(first["cpu_s"] + resumed["metrics"]["cpu_s"], 4),
             "peak_rss_mb": max(first["peak_rss_mb"], resumed["metrics"]["peak_rss_mb"]),
         }
-        resumed["resumed_after"] = weights[hung]
         result = resumed
+    result["resumed_after"] = [weights[nodeid] for nodeid in hung]
     complete = (
         trusted["finished"] and trusted["collected"] is not None and not trusted["collect_errors"]
     )

@@ -94,7 +94,7 @@ def test_the_runner_protocol_normalises_what_it_parses() -> None:
         "metrics": {"wall_s": 1, "cpu_s": 1, "peak_rss_mb": 1},
         "expected": [f"t.py::x[{hostile}]"],
         "expected_problem": "",
-        "resumed_after": None,
+        "resumed_after": [],
     }
     # As the runner sends it: JSON whose escapes decode to a lone surrogate.
     parsed = RunResult.model_validate(json.loads(json.dumps({"protocol": 1, "exercises": [run]})))

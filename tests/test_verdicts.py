@@ -69,7 +69,7 @@ def make_run(**overrides: Any) -> protocol.ExerciseRun:
         "metrics": protocol.RunMetrics(wall_s=1.5, cpu_s=1.25, peak_rss_mb=42.0),
         "expected": [A, B, C],
         "expected_problem": "",
-        "resumed_after": None,
+        "resumed_after": [],
     }
     fields.update(overrides)
     return protocol.ExerciseRun(**fields)
@@ -469,7 +469,7 @@ def test_a_hung_test_after_which_the_suite_ran_to_the_end_keeps_the_others_point
     run = make_run(
         collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
         tests=reported("passed", A, C),
-        resumed_after=protocol.CollectedTest(nodeid=B),
+        resumed_after=[protocol.CollectedTest(nodeid=B)],
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT and result.score == 7.5  # A and C: 3 of 4 shares
@@ -487,7 +487,7 @@ def test_a_resumed_run_that_hangs_again_earns_nothing() -> None:
         signal=9,
         collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
         tests=reported("passed", A),
-        resumed_after=protocol.CollectedTest(nodeid=B),
+        resumed_after=[protocol.CollectedTest(nodeid=B)],
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT and result.score == 0
@@ -501,7 +501,7 @@ def test_a_resumed_run_must_still_run_the_last_canaries() -> None:
         update={
             "collected": [c for c in run.collected or [] if c.nodeid != B],
             "tests": [*first_canaries, *reported("passed", A, C)],
-            "resumed_after": protocol.CollectedTest(nodeid=B),
+            "resumed_after": [protocol.CollectedTest(nodeid=B)],
         }
     )
     assert verdicts.from_run(EXERCISE, resumed, canaries).status is Status.TAMPERED
@@ -610,7 +610,7 @@ def test_a_resumed_run_need_not_report_the_copy_that_hung() -> None:
         update={
             "collected": [c for c in run.collected or [] if c.nodeid != CLONE],
             "tests": [t for t in run.tests if t.nodeid != CLONE],
-            "resumed_after": protocol.CollectedTest(nodeid=CLONE),
+            "resumed_after": [protocol.CollectedTest(nodeid=CLONE)],
         }
     )
     result = verdicts.from_run(EXERCISE, resumed, COPIES)

@@ -116,7 +116,7 @@ def plain_pytest_run(folder: Path) -> protocol.ExerciseRun:
         metrics=protocol.RunMetrics(wall_s=0.0, cpu_s=0.0, peak_rss_mb=0.0),
         expected=ids,
         expected_problem="",
-        resumed_after=None,
+        resumed_after=[],
     )
 
 

@@ -178,11 +178,11 @@ def test_an_infinite_loop_is_killed_at_the_per_test_timeout(
                 pass
         """,
     )
-    assert run.outcome == "timeout"
-    # The first test hung and was killed; the suite ran again without it and hung on the next.
-    assert run.resumed_after is not None and run.resumed_after.nodeid.endswith("test_small")
-    assert run.timed_out_test is not None and run.timed_out_test.endswith("test_negative")
-    assert run.signal == 9 and not run.finished
+    # The first test hung and was killed; the suite ran again without it and hung on the next,
+    # and so on, each run without the tests that hung before it.
+    hung = [test.nodeid.split("::")[-1] for test in run.resumed_after]
+    assert hung[:2] == ["test_small", "test_negative"]
+    assert run.outcome == "timeout" or (run.finished and not run.tests)
 
 
 def test_the_whole_suite_is_killed_at_the_wall_limit(sandbox: Sandbox, tmp_path: Path) -> None:

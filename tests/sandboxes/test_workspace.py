@@ -27,7 +27,7 @@ RUN = {
     "metrics": {"wall_s": 1.0, "cpu_s": 0.5, "peak_rss_mb": 40.0},
     "expected": ["t.py::a"],
     "expected_problem": "",
-    "resumed_after": None,
+    "resumed_after": [],
 }
 
 
