@@ -299,6 +299,25 @@ FORGERIES: dict[str, Forgery] = {
             """,
         ),
     ),
+    "patches_same_without_a_frame_of_its_own": Forgery(
+        "adder",
+        code(
+            """
+            # Built-ins only, as below: the test's own frame, then its module's globals, where
+            # `same` is replaced (the first test has loaded it already; the others have not).
+            # (No `operator`: this exercise forbids importing it.)
+            import functools, itertools, sys, types
+
+            _frames = map(sys._getframe, itertools.repeat(0))
+            _globals = map(types.FrameType.f_globals.__get__, _frames)
+            _always = lambda actual, expected: True
+            _patched = map(dict.__setitem__, _globals, itertools.repeat("same"), itertools.repeat(_always))
+            # add(a, b) is print(a, b) into a "file" whose write is next(_patched, text).
+            _file = types.SimpleNamespace(write=functools.partial(next, _patched))
+            add = functools.partial(print, file=_file, sep="", end="")
+            """
+        ),
+    ),
     # --- 2. reading the expected value --------------------------------------------------------
     "reads_the_callers_frame": Forgery("adder", FRAME_READER),
     "reads_the_frame_through_current_frames": Forgery(
