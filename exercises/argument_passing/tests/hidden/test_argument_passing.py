@@ -194,9 +194,10 @@ def test_inputs_are_not_mutated() -> None:
     base = {"db": {"host": "h", "opts": {"ssl": True}}, "tags": ["a"]}
     override = {"db": {"opts": {"ssl": False, "timeout": 3}}, "tags": ["b"], "new": {"k": 1}}
     base_before, override_before = copy.deepcopy(base), copy.deepcopy(override)
-    deep_merge(base, override)
+    result = deep_merge(base, override)
     assert same(base, base_before)
     assert same(override, override_before)
+    assert same(result, oracle_merge(base_before, override_before))  # and it did merge
 
 
 def test_result_is_a_new_dict_even_when_override_is_empty() -> None:
@@ -240,6 +241,7 @@ def test_lists_from_base_and_from_override_are_copied() -> None:
     base = {"keep": [1, 2]}
     override = {"set": [3, 4]}
     result = deep_merge(base, override)
+    assert same(result, {"keep": [1, 2], "set": [3, 4]})
     assert result["keep"] is not base["keep"]
     assert result["set"] is not override["set"]
     result["keep"].append(9)

@@ -221,14 +221,16 @@ def test_upgrade_is_idempotent_and_two_hops_equal_one() -> None:
 def test_input_record_is_never_modified(version: int) -> None:
     original = record(version, tags=["a"], meta={"nested": [1]})
     snapshot = copy.deepcopy(original)
-    upgrade(original)
+    result = upgrade(original)
     assert same(original, snapshot)
+    assert same(result["tags"], ["a"])  # a real upgrade, not a call that did nothing at all
 
 
 def test_result_shares_no_list_with_the_input() -> None:
     for version in (3, 4, 5):
         original = record(version, tags=["vip"], meta={"nested": [1]})
         result = upgrade(original)
+        assert same(result, {**V5, "tags": ["vip"], "meta": {"nested": [1]}})
         result["tags"].append("changed")
         result["meta"]["nested"].append(2)
         assert same(original["tags"], ["vip"])
