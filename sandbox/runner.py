@@ -310,7 +310,7 @@ def process_cpu_s(pid: int) -> float | None:
     return ticks / CLOCK_TICKS
 
 
-class ExerciseRun:
+class Supervisor:
     """The runner's side of one exercise: reads the child's streams and enforces its deadlines."""
 
     def __init__(
@@ -518,10 +518,10 @@ def kill_strays() -> None:
 
 def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
     """First the trusted collection (no candidate code), then the real run, compared by the grader."""
-    collection = ExerciseRun(spec, collect_only=True)
+    collection = Supervisor(spec, collect_only=True)
     trusted = collection.execute()
     imports = tuple(collection.requested)
-    result = ExerciseRun(spec, imports=imports).execute()
+    result = Supervisor(spec, imports=imports).execute()
     weights = {t["nodeid"]: t for t in result["collected"] or []}
     hung: list[str] = []
     while (
@@ -536,7 +536,7 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
         # without the tests that hung, so that the others still get a verdict from a complete
         # run. (More than once: a canary copy of the hung test hangs as well.)
         hung.append(result["timed_out_test"])
-        resumed = ExerciseRun(spec, deselect=tuple(hung), imports=imports).execute()
+        resumed = Supervisor(spec, deselect=tuple(hung), imports=imports).execute()
         first = result["metrics"]
         resumed["metrics"] = {
             "wall_s": round(first["wall_s"] + resumed["metrics"]["wall_s"], 4),

@@ -17,7 +17,8 @@ from grader.report import ExerciseResult, GradeReport, Status, TestResult
 from grader.text import clean_model
 
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
-CARRIED_BY_TESTS = {Status.PASSED, Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
+# Statuses whose score is shared out among the tests (a row each); others get one row.
+SCORED_PER_TEST = {Status.PASSED, Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
 
 
 def _shares(points: float, tests: list[TestResult]) -> list[float]:
@@ -35,7 +36,7 @@ def _shares(points: float, tests: list[TestResult]) -> list[float]:
 
 
 def _tests(result: ExerciseResult, visibility: Visibility) -> list[dict[str, Any]]:
-    if result.status not in CARRIED_BY_TESTS or not result.tests:
+    if result.status not in SCORED_PER_TEST or not result.tests:
         return [
             {
                 "name": f"{result.id}: {result.title}",

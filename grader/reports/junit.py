@@ -17,8 +17,8 @@ from grader.text import clean_model
 
 VERDICT_CASE = "exercise verdict"
 MESSAGE_ATTRIBUTE_CHARS = 300
-# Verdicts a failing test shows well enough, when there is one.
-CARRIED_BY_TESTS = {Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
+# Statuses a failing test case shows well enough, when there is one: no case for the exercise.
+SHOWN_BY_FAILING_TESTS = {Status.PARTIAL, Status.FAILED, Status.TIMEOUT}
 # A clear verdict on the candidate's work: a failure. Any other status (error, timeout without a
 # failing test, tampered, and statuses added later) is reported as an error.
 FAILURE_STATUSES = {Status.MISSING, Status.REJECTED, Status.PARTIAL, Status.FAILED}
@@ -46,7 +46,7 @@ def _verdict(result: ExerciseResult) -> str | None:
     if result.status == Status.PASSED:
         return None
     red = any(test.outcome in {"failed", "error"} for test in result.tests)
-    if result.status in CARRIED_BY_TESTS and red:
+    if result.status in SHOWN_BY_FAILING_TESTS and red:
         return None
     return "failure" if result.status in FAILURE_STATUSES else "error"
 

@@ -36,9 +36,8 @@ from grader.sandboxes.workspace import (
     write_workspace,
 )
 
-LABEL = (
-    "grader.sandbox.run"  # on every container this sandbox makes; `grader sandbox prune` uses it
-)
+# On every container this sandbox makes; `grader sandbox prune` uses it.
+CONTAINER_LABEL = "grader.sandbox.run"
 WORK = PurePosixPath("/work")  # the workspace, mounted read-only
 SCRATCH = PurePosixPath("/scratch")  # the only writable place: a size-capped tmpfs
 RUNNER_COMMAND = [
@@ -199,7 +198,7 @@ class DockerSandbox:
                 ),
             ],
             "init": True,
-            "labels": {LABEL: uuid.uuid4().hex},
+            "labels": {CONTAINER_LABEL: uuid.uuid4().hex},
             "log_config": LogConfig(
                 type="json-file", config={"max-size": f"{limits.log_mb}m", "max-file": "1"}
             ),
@@ -224,7 +223,7 @@ def prune(client: docker.DockerClient, *, max_age_s: float = MAX_CONTAINER_AGE_S
     older than any grading's deadline could make them, are left behind.
     """
     try:
-        containers = client.containers.list(all=True, filters={"label": LABEL})
+        containers = client.containers.list(all=True, filters={"label": CONTAINER_LABEL})
     except _ENGINE_ERRORS as exc:
         raise InfrastructureError(f"docker: cannot list containers ({exc})") from exc
     now = datetime.now(UTC)

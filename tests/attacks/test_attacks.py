@@ -26,7 +26,7 @@ from typing import Any
 import docker
 import pytest
 
-from grader.sandboxes.docker import LABEL
+from grader.sandboxes.docker import CONTAINER_LABEL as LABEL
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import pytest
 from grader.manifest import Limits
 from grader.sandboxes import Job
 from grader.sandboxes import docker as docker_module
-from grader.sandboxes.docker import LABEL, ContainerLimits, DockerSandbox
+from grader.sandboxes.docker import CONTAINER_LABEL, ContainerLimits, DockerSandbox
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ LIMITS = Limits(test_timeout_s=5, wall_timeout_s=20, memory_mb=768)
 
 
 def labelled(client: docker.DockerClient) -> list[str]:
-    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+    return [c.id for c in client.containers.list(all=True, filters={"label": CONTAINER_LABEL})]
 
 
 def run_tests(sandbox: DockerSandbox, tmp_path: Path, tests: str) -> dict[str, str]:
@@ -167,11 +167,13 @@ def test_ctrl_c_during_grading_leaves_no_container(
 
 def test_prune_removes_containers_a_crash_left_behind(docker_sandbox: DockerSandbox) -> None:
     client = docker_sandbox.client
-    leftover = client.containers.create(docker_sandbox.image, command=["true"], labels={LABEL: "x"})
+    leftover = client.containers.create(
+        docker_sandbox.image, command=["true"], labels={CONTAINER_LABEL: "x"}
+    )
     busy = client.containers.run(
         docker_sandbox.image,
         ["sleep", "60"],
-        labels={LABEL: "busy"},
+        labels={CONTAINER_LABEL: "busy"},
         detach=True,
         network_mode="none",
     )
