@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader.catalog import Catalog, Exercise
 from grader.errors import BadInputError
+from grader.paths import ASSESSMENTS_DIR
 from grader.sections import DEFAULT_WEIGHTS, Section
 
-DEFAULT_ASSESSMENTS_DIR = Path(__file__).resolve().parent.parent / "assessments"
+DEFAULT_ASSESSMENTS_DIR = ASSESSMENTS_DIR
 
 
 class Assessment(BaseModel):

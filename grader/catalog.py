@@ -10,9 +10,10 @@ from pathlib import Path
 
 from grader.errors import BadInputError
 from grader.manifest import MANIFEST_NAME, Manifest, load_manifest
+from grader.paths import EXERCISES_DIR
 from grader.sections import Section
 
-DEFAULT_EXERCISES_DIR = Path(__file__).resolve().parent.parent / "exercises"
+DEFAULT_EXERCISES_DIR = EXERCISES_DIR
 
 
 @dataclass(frozen=True)

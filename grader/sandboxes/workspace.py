@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
+from grader.paths import SANDBOX_DIR
 from grader.protocol import RESULT_LIMIT, ExerciseSpec, RunRequest, RunResult
 from grader.sandboxes import Job, SandboxOutcome
 
-RUNNER_DIR = Path(__file__).resolve().parent.parent.parent / "sandbox"
+RUNNER_DIR = SANDBOX_DIR
 RUNNER = RUNNER_DIR / "runner.py"
 REQUEST_NAME = "request.json"
 # Slack for the runner's own start (imports) and the forks, on top of the suites' wall limits.

@@ -13,22 +13,24 @@ import docker
 import pytest
 from docker import DockerClient
 
-from grader.sandboxes import image
-from grader.sandboxes.image import (
+from grader.paths import SANDBOX_DIR
+from grader.sandboxes import debian, wheelhouse
+from grader.sandboxes.build_step import ImageBuildError
+from grader.sandboxes.debian import (
     LOCAL_BASE_IMAGE,
-    PYTHON_BASE_IMAGE,
-    SANDBOX_DIR,
     AptSource,
     DebianMirror,
-    ImageBuildError,
-    build_image,
     find_debian_mirror,
-    grader_files,
-    image_status,
-    image_tag,
     parse_deb822_sources,
     parse_one_line_sources,
     read_apt_sources,
+)
+from grader.sandboxes.image import (
+    PYTHON_BASE_IMAGE,
+    build_image,
+    grader_files,
+    image_status,
+    image_tag,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -95,14 +97,14 @@ def test_tag_of_the_local_base_follows_its_recipe(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     local, official = image_tag(LOCAL_BASE_IMAGE, sandbox), image_tag(PYTHON_BASE_IMAGE, sandbox)
-    monkeypatch.setattr(image, "BASE_PACKAGES", (*image.BASE_PACKAGES, "tini"))
+    monkeypatch.setattr(debian, "BASE_PACKAGES", (*debian.BASE_PACKAGES, "tini"))
     assert image_tag(LOCAL_BASE_IMAGE, sandbox) != local
     assert image_tag(PYTHON_BASE_IMAGE, sandbox) == official
 
 
 def test_tag_follows_the_wheelhouse_recipe(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = image_tag(PYTHON_BASE_IMAGE, sandbox)
-    monkeypatch.setattr(image, "PIP_VERSION", "0.0")
+    monkeypatch.setattr(wheelhouse, "PIP_VERSION", "0.0")
     assert image_tag(PYTHON_BASE_IMAGE, sandbox) != before
 
 
@@ -151,17 +153,17 @@ def test_wheelhouse_is_cached_by_requirements(
     def fake_pip(command: list[str], **_: object) -> tuple[int, list[str]]:
         calls.append(command)
         dest = Path(command[command.index("--dest") + 1])
-        (dest / f"pip-{image.PIP_VERSION}-py3-none-any.whl").write_bytes(b"")
+        (dest / f"pip-{wheelhouse.PIP_VERSION}-py3-none-any.whl").write_bytes(b"")
         return 0, []
 
-    monkeypatch.setattr(image, "_run_logged", fake_pip)
+    monkeypatch.setattr(wheelhouse, "run_logged", fake_pip)
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("pytest==9.2.0\n")
     cache = tmp_path / "cache"
-    first = image.download_wheelhouse(
+    first = wheelhouse.download_wheelhouse(
         log=lambda line: None, requirements=requirements, cache_dir=cache
     )
-    again = image.download_wheelhouse(
+    again = wheelhouse.download_wheelhouse(
         log=lambda line: None, requirements=requirements, cache_dir=cache
     )
     assert first == again and len(calls) == 1
@@ -170,7 +172,7 @@ def test_wheelhouse_is_cached_by_requirements(
     assert command[command.index("--python-version") + 1] == "3.11"
 
     requirements.write_text("pytest==9.1.0\n")
-    second = image.download_wheelhouse(
+    second = wheelhouse.download_wheelhouse(
         log=lambda line: None, requirements=requirements, cache_dir=cache
     )
     assert second != first and len(calls) == 2
@@ -181,12 +183,12 @@ def test_failed_wheelhouse_download_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        image, "_run_logged", lambda command, **_: (1, ["No matching distribution"])
+        wheelhouse, "run_logged", lambda command, **_: (1, ["No matching distribution"])
     )
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("nothing==0\n")
     with pytest.raises(ImageBuildError, match="No matching distribution"):
-        image.download_wheelhouse(
+        wheelhouse.download_wheelhouse(
             log=lambda line: None, requirements=requirements, cache_dir=tmp_path / "cache"
         )
     assert list((tmp_path / "cache").iterdir()) == []
@@ -345,23 +347,23 @@ def test_no_engine_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.fixture
 def no_local_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image, "_get_image", lambda client, name: None)
+    monkeypatch.setattr(debian, "get_image", lambda client, name: None)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
 
 
 @pytest.mark.usefixtures("no_local_base")
 def test_missing_debootstrap_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image, "_find_debootstrap", lambda: None)
+    monkeypatch.setattr(debian, "_find_debootstrap", lambda: None)
     with pytest.raises(ImageBuildError, match=r"apt-get install -y debootstrap"):
-        image.build_local_base(cast(DockerClient, None), log=lambda line: None)
+        debian.build_local_base(cast(DockerClient, None), log=lambda line: None)
 
 
 @pytest.mark.usefixtures("no_local_base")
 def test_unreachable_mirror_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image, "_find_debootstrap", lambda: "/bin/false")
-    monkeypatch.setenv(image.MIRROR_ENV, "http://127.0.0.1:9/debian")  # nothing listens there
+    monkeypatch.setattr(debian, "_find_debootstrap", lambda: "/bin/false")
+    monkeypatch.setenv(debian.MIRROR_ENV, "http://127.0.0.1:9/debian")  # nothing listens there
     with pytest.raises(ImageBuildError, match=r"127\.0\.0\.1:9/debian .* unreachable"):
-        image.build_local_base(cast(DockerClient, None), log=lambda line: None)
+        debian.build_local_base(cast(DockerClient, None), log=lambda line: None)
 
 
 # --------------------------------------------------------------------------------------------
