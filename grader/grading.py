@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from grader import verdicts
+from grader import scoring, verdicts
 from grader.canaries import make_canaries
 from grader.catalog import Exercise
 from grader.quiz import grade_quiz
@@ -24,10 +24,10 @@ def static_verdict(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseRe
         source = content.decode("utf-8", "replace")
         broken = syntax_error(name, source)
         if broken:
-            return verdicts.result(exercise, Status.ERROR, str(broken))
+            return scoring.result(exercise, Status.ERROR, str(broken))
         found = forbidden_imports(name, source, exercise.manifest.forbidden_imports)
         if found:
-            return verdicts.result(exercise, Status.REJECTED, "; ".join(map(str, found)))
+            return scoring.result(exercise, Status.REJECTED, "; ".join(map(str, found)))
     return None
 
 
@@ -39,7 +39,7 @@ def grade_exercises(
     jobs: list[Job] = []
     for exercise, files in answers:
         if files is None:
-            results[exercise.id] = verdicts.result(
+            results[exercise.id] = scoring.result(
                 exercise, Status.MISSING, f"no {', '.join(exercise.manifest.files)} submitted"
             )
         elif exercise.is_quiz:

@@ -1,8 +1,10 @@
 """What the runner sends back from inside a sandbox, validated before anything is believed.
 
-The runner is `sandbox/runner.py`; it emits plain JSON (it needs no pydantic). These models are
-the one place that JSON is parsed: anything missing, extra or of the wrong type is a protocol
-error, which the grader turns into `error` for the exercises concerned, never into `passed`.
+The runner is `sandbox/runner.py`; it emits plain JSON (it needs no pydantic), built from the
+TypedDicts of `sandbox/wire.py`, the wire format's one definition. These models mirror them field
+for field (tests/test_protocol.py proves it) and are the one place that JSON is parsed: anything
+missing, extra or of the wrong type is a protocol error, which the grader turns into `error` for
+the exercises concerned, never into `passed`.
 """
 
 from __future__ import annotations
@@ -88,8 +90,11 @@ class ExerciseRun(_Wire):
     # The test ids a trusted collection found before any candidate code ran (None: it failed).
     expected: list[str] | None
     expected_problem: str
-    # Tests that hung in earlier runs, after which this run went through the suite without them.
+    # Tests that hung in earlier runs, in order, after which this run went without them.
     resumed_after: list[CollectedTest] = []
+    # Outcomes the runner's deadlines decided: each hung test failed and, when the last run was
+    # cut short, the test it was in failed and those it never reached were not run.
+    judged: list[TestRun] = []
     # Performance tests' CPU budgets, from the trusted collection.
     cpu_budgets: dict[str, float] = {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 
-from grader import verdicts
+from grader import scoring
 from grader.catalog import Exercise
 from grader.manifest import Question
 from grader.report import ExerciseResult, Status, TestResult
@@ -51,13 +51,13 @@ def _check(question: Question, value: object) -> TestResult:
 def grade_quiz(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseResult:
     content = files.get(ANSWERS_FILE, b"")
     if len(content) > MAX_ANSWERS_BYTES:
-        return verdicts.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is larger than 64 KiB")
+        return scoring.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is larger than 64 KiB")
     try:
         answers = tomllib.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return verdicts.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is not valid TOML: {exc}")
+        return scoring.result(exercise, Status.ERROR, f"{ANSWERS_FILE} is not valid TOML: {exc}")
     tests = [_check(q, answers.get(q.id, "")) for q in exercise.manifest.questions]
-    return verdicts.tally(exercise, tests, noun="answers")
+    return scoring.tally(exercise, tests, noun="answers")
 
 
 def blank_answers(exercise: Exercise) -> str:

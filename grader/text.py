@@ -14,12 +14,14 @@ text:
   visible escapes (``\\x1b``) instead.
 - :func:`markup`: rich reads ``[...]`` as markup (``[/x]`` even raises); text interpolated into
   a markup string goes through ``rich.markup.escape``. Better still, hand rich a ``Text``.
+
+And :func:`clip`, the one rule by which every report shortens long text (messages, output).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 from rich.markup import escape
@@ -68,6 +70,30 @@ def candidate_text(text: str, *, multiline: bool = True) -> str:
 def safe_name(text: str) -> str:
     """A file, folder, member name or submission path: as :func:`candidate_text`, on one line."""
     return candidate_text(text, multiline=False)
+
+
+def clip(
+    text: str,
+    limit: int,
+    *,
+    unit: Literal["characters", "lines"] = "characters",
+    keep: Literal["start", "end"] = "start",
+) -> str:
+    """`text` whole when it fits in `limit` characters (or lines); else its first (or, with
+    ``keep="end"``, last) `limit` of them and a note of how many were cut, so that nobody takes a
+    cut text for the whole. The note stands on a line of its own, except after a single line.
+
+    The runner-side twin, for messages cut inside the sandbox, is ``_clip`` in sandbox/plugin.py.
+    """
+    parts: list[str] | str = text.splitlines() if unit == "lines" else text
+    cut = len(parts) - max(limit, 0)
+    if cut <= 0:
+        return text
+    kept_parts = parts[:limit] if keep == "start" else parts[cut:]
+    kept = "\n".join(kept_parts) if unit == "lines" else str(kept_parts)
+    note = f"… ({cut} {unit if cut != 1 else unit[:-1]} cut)"
+    sep = "\n" if "\n" in kept or unit == "lines" else " "
+    return kept + sep + note if keep == "start" else note + sep + kept
 
 
 def markup(text: str) -> str:

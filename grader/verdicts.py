@@ -3,7 +3,9 @@
 A suite counts as completed only if the runner saw the test process announce its collected tests,
 report each of them exactly once, and finish. Anything less — the process exited early
 (``sys.exit(0)``, ``os._exit(0)``), died, flooded or garbled its result stream — is an error,
-never a pass.
+never a pass. The runner decides what its deadlines did to the tests (``judged``); this module
+only reports those outcomes and judges whether the run as a whole can be believed. Scoring is
+grader/scoring.py's.
 """
 
 from __future__ import annotations
@@ -13,73 +15,10 @@ from grader.catalog import Exercise
 from grader.protocol import ExerciseRun, TestRun
 from grader.report import ExerciseResult, Metrics, Status, TestResult
 from grader.sandboxes import SandboxOutcome
-from grader.scoring import exercise_score, percent
+from grader.scoring import result, tally
+from grader.text import clip
 
 OUTPUT_KEPT = 4000
-
-
-def result(
-    exercise: Exercise,
-    status: Status,
-    message: str = "",
-    tests: list[TestResult] | None = None,
-    metrics: Metrics | None = None,
-    output: str = "",
-    *,
-    completed: bool = False,
-) -> ExerciseResult:
-    tests = tests or []
-    correctness, performance = split_percent(tests)
-    # Only a completed run earns points: an incomplete one (a timeout, a crash) could have been
-    # cut short on purpose after forging results, before the last canaries ran. A timeout whose
-    # suite was run again without the hung test, to the end, is complete.
-    earns = completed or status in {Status.PASSED, Status.PARTIAL, Status.FAILED}
-    return ExerciseResult(
-        id=exercise.id,
-        title=exercise.manifest.title,
-        section=exercise.section,
-        status=status,
-        score=exercise_score(exercise.manifest.points, tests) if earns else 0.0,
-        max_score=exercise.manifest.points,
-        message=message,
-        tests=tests,
-        metrics=metrics,
-        output=output,
-        correctness_percent=correctness,
-        performance_percent=performance,
-    )
-
-
-def split_percent(tests: list[TestResult]) -> tuple[float | None, float | None]:
-    """Passed share of the behaviour tests and of the performance tests, as Codility reports them."""
-
-    def share(group: list[TestResult]) -> float | None:
-        total = sum(test.weight for test in group)
-        if not group or total <= 0:
-            return None
-        return percent(sum(test.weight for test in group if test.outcome == "passed"), total)
-
-    return share([t for t in tests if not t.performance]), share(
-        [t for t in tests if t.performance]
-    )
-
-
-def tally(
-    exercise: Exercise,
-    tests: list[TestResult],
-    metrics: Metrics | None = None,
-    output: str = "",
-    noun: str = "tests",
-) -> ExerciseResult:
-    """The verdict of a completed run: passed, partial or failed by how many tests passed."""
-    passed = sum(test.outcome == "passed" for test in tests)
-    if passed == len(tests):
-        status, message = Status.PASSED, f"all {passed} {noun} passed"
-    elif passed:
-        status, message = Status.PARTIAL, f"{passed} of {len(tests)} {noun} passed"
-    else:
-        status, message = Status.FAILED, f"none of {len(tests)} {noun} passed"
-    return result(exercise, status, message, tests, metrics, output)
 
 
 def from_outcome(
@@ -97,7 +36,7 @@ def from_outcome(
 
 
 def _tail(text: str) -> str:
-    return text if len(text) <= OUTPUT_KEPT else "…" + text[-OUTPUT_KEPT:]
+    return clip(text, OUTPUT_KEPT, keep="end")
 
 
 def _died(run: ExerciseRun) -> str:
@@ -183,108 +122,109 @@ def over_budget(run: ExerciseRun, test: TestRun) -> TestResult | None:
 def from_run(
     exercise: Exercise, run: ExerciseRun, canaries: Canaries | None = None
 ) -> ExerciseResult:
-    limits = exercise.manifest.limits
+    """The verdict of one exercise's run: its tests, unless an integrity check refuses them."""
     metrics = Metrics(**run.metrics.model_dump())
     output = _tail((run.stderr + "\n" + run.stdout).strip())
     hidden = _canary_ids(run, canaries)
-    weights = {
-        test.nodeid: test.weight for test in run.collected or [] if test.nodeid not in hidden
-    }
-    performance = {test.nodeid for test in run.collected or [] if test.performance}
-    tests = [
-        over_budget(run, test)
-        or TestResult(
+    tests = reported_tests(run, hidden)
+    refused = refusal(run, canaries, tests, hidden)
+    if refused is not None:
+        status, message = refused
+        shown = [] if status is Status.TAMPERED else tests  # a forger's reports mean nothing
+        return result(exercise, status, message, shown, metrics, output)
+    if run.outcome == "timeout":
+        message = _cut_short(exercise, run, hidden)
+        return result(exercise, Status.TIMEOUT, message, tests, metrics, output)
+    problem = incompleteness(run, tests, hidden)
+    if problem:
+        return result(exercise, Status.ERROR, problem, tests, metrics, output)
+    hung = [test.nodeid for test in run.resumed_after if test.nodeid not in hidden]
+    if hung:
+        message = f"test {hung[0]} exceeded {exercise.manifest.limits.test_timeout_s:g} s"
+        return result(exercise, Status.TIMEOUT, message, tests, metrics, output, completed=True)
+    return tally(exercise, tests, metrics, output)
+
+
+def _known(run: ExerciseRun, hidden: set[str]) -> dict[str, tuple[float, bool]]:
+    """Weight and performance flag of every test the run collected or went without (it hung),
+    canaries left out."""
+    known = [*(run.collected or ()), *run.resumed_after]
+    return {t.nodeid: (t.weight, t.performance) for t in known if t.nodeid not in hidden}
+
+
+def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
+    """What the test process reported, then what the runner's deadlines decided (a hung test
+    failed, one never reached was not run), canaries left out."""
+    known = _known(run, hidden)
+
+    def entry(test: TestRun) -> TestResult:
+        weight, performance = known.get(test.nodeid, (1.0, False))
+        return TestResult(
             name=test.nodeid,
             outcome=test.outcome,
             duration_s=round(test.duration_s, 4),
             message=test.message,
-            weight=weights.get(test.nodeid, 1.0),
-            performance=test.nodeid in performance,
+            weight=weight,
+            performance=performance,
         )
-        for test in run.tests
+
+    return [
+        over_budget(run, test) or entry(test)
+        for test in [*run.tests, *run.judged]
         if test.nodeid not in hidden
     ]
-    hung = [test for test in run.resumed_after if test.nodeid not in hidden]
-    for test in reversed(hung):
-        weights[test.nodeid] = test.weight
-        tests.insert(
-            0,
-            TestResult(
-                name=test.nodeid,
-                outcome="failed",
-                duration_s=limits.test_timeout_s,
-                message=f"timed out after {limits.test_timeout_s:g} s (the suite ran again without it)",
-                weight=test.weight,
-                performance=test.performance,
-            ),
-        )
 
-    def error(message: str) -> ExerciseResult:
-        return result(exercise, Status.ERROR, message, tests, metrics, output)
 
+def refusal(
+    run: ExerciseRun, canaries: Canaries | None, tests: list[TestResult], hidden: set[str]
+) -> tuple[Status, str] | None:
+    """The integrity checks: why the run's reports cannot be believed at all, if they cannot.
+
+    Tampered: the referee caught the test process, or it forged outcomes. Error: it flooded or
+    garbled its stream, the trusted collection failed, or its reports do not match what it
+    collected. Checked in this order, before any timeout, so a cut-short run is refused too.
+    """
     if run.violation:
-        message = f"the test process was caught at {run.violation}"
-        return result(exercise, Status.TAMPERED, message, [], metrics, output)
+        return Status.TAMPERED, f"the test process was caught at {run.violation}"
     if run.outcome == "flooded":
-        return error("the test process flooded its result stream")
+        return Status.ERROR, "the test process flooded its result stream"
     if run.malformed_events:
-        return error("the test process garbled its result stream")
+        return Status.ERROR, "the test process garbled its result stream"
     if run.expected is None:
-        return error(f"the hidden suite could not be collected: {run.expected_problem}")
+        return Status.ERROR, f"the hidden suite could not be collected: {run.expected_problem}"
     why = forged(run, canaries)
     if why:
-        return result(exercise, Status.TAMPERED, f"the test process {why}", [], metrics, output)
-    reported_names = [test.name for test in tests]
+        return Status.TAMPERED, f"the test process {why}"
+    names = [test.name for test in tests]
     if (
         (run.collected is None and tests)
-        or len(set(reported_names)) != len(reported_names)
-        or not set(reported_names) <= set(weights)
+        or len(set(names)) != len(names)
+        or not set(names) <= set(_known(run, hidden))
     ):
-        return error("the reported tests do not match the collected tests")
-    if run.outcome == "timeout":
-        reported = set(reported_names)
-        timed_out = run.timed_out_test if run.timed_out_test in weights else None
-        if timed_out:
-            tests.append(
-                TestResult(
-                    name=timed_out,
-                    outcome="failed",
-                    duration_s=limits.test_timeout_s,
-                    message=f"timed out after {limits.test_timeout_s:g} s",
-                    weight=weights[timed_out],
-                    performance=timed_out in performance,
-                )
-            )
-            reported.add(timed_out)
-        tests += [
-            TestResult(
-                name=nodeid,
-                outcome="error",
-                message="not run: the suite timed out",
-                weight=w,
-                performance=nodeid in performance,
-            )
-            for nodeid, w in weights.items()
-            if nodeid not in reported
-        ]
-        what = (
-            f"test {run.timed_out_test} exceeded {limits.test_timeout_s:g} s"
-            if run.timed_out_test
-            else f"the suite exceeded {limits.wall_timeout_s:g} s"
-        )
-        return result(exercise, Status.TIMEOUT, what, tests, metrics, output)
+        return Status.ERROR, "the reported tests do not match the collected tests"
+    return None
+
+
+def incompleteness(run: ExerciseRun, tests: list[TestResult], hidden: set[str]) -> str:
+    """Why a run that was not cut short still did not complete the suite ("" if it did)."""
     if run.collect_errors:
-        first = run.collect_errors[0]
-        return error(f"the tests could not be collected: {first.message}")
+        return f"the tests could not be collected: {run.collect_errors[0].message}"
     if run.collected is None or not run.finished:
-        return error(f"the test process ended before the suite completed ({_died(run)})")
-    if collected_ids(run) != set(run.expected):
-        return error("the test process did not collect the hidden suite as it is")
-    if not weights:
-        return error("the hidden suite collected no tests")
-    if sorted(test.name for test in tests) != sorted(weights):
-        return error("the reported tests do not match the collected tests")
-    if hung:
-        message = f"test {hung[0].nodeid} exceeded {limits.test_timeout_s:g} s"
-        return result(exercise, Status.TIMEOUT, message, tests, metrics, output, completed=True)
-    return tally(exercise, tests, metrics, output)
+        return f"the test process ended before the suite completed ({_died(run)})"
+    if collected_ids(run) != set(run.expected or ()):
+        return "the test process did not collect the hidden suite as it is"
+    known = _known(run, hidden)
+    if not known:
+        return "the hidden suite collected no tests"
+    if sorted(test.name for test in tests) != sorted(known):
+        return "the reported tests do not match the collected tests"
+    return ""
+
+
+def _cut_short(exercise: Exercise, run: ExerciseRun, hidden: set[str]) -> str:
+    """What cut the last run short: a test (named unless it is a canary) or the wall limit."""
+    limits = exercise.manifest.limits
+    if run.timed_out_test is None:
+        return f"the suite exceeded {limits.wall_timeout_s:g} s"
+    name = "a test" if run.timed_out_test in hidden else f"test {run.timed_out_test}"
+    return f"{name} exceeded {limits.test_timeout_s:g} s"

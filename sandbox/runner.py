@@ -8,8 +8,10 @@ gets its own process tree and limits at the cost of a fork, not of a new interpr
 
 Everything that judges the child lives here, outside it: the per-test and per-exercise deadlines
 (enforced with SIGKILL of the child's whole session), the caps on what it may print, and the rule
-that a child whose event stream ends without ``finish`` did not complete. The runner reports
-facts; the grader turns them into verdicts. Only the standard library and pytest are needed here.
+that a child whose event stream ends without ``finish`` did not complete. It also decides what
+its deadlines did to the tests (a hung test failed; a test a cut-short run never reached was not
+run) and reports those outcomes; the grader turns everything into verdicts. The result document's
+shape is defined once, in ``wire.py``. Only the standard library and pytest are needed here.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-PROTOCOL = 1
 STREAM_LIMIT = 1 << 20  # bytes of stdout / stderr kept per exercise
 EVENT_LIMIT = 16 << 20  # bytes of events accepted per exercise before the child is killed
 EVENT_FD = 3  # where the child's plugin writes its events
@@ -70,6 +71,7 @@ PRELOAD = (
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin  # noqa: E402  (the runner's own folder is on sys.path only now)
+import wire  # noqa: E402
 
 
 def preload() -> None:
@@ -176,7 +178,7 @@ class Placeholders(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def child_main(
-    spec: dict[str, Any],
+    spec: wire.ExerciseSpec,
     event_w: int,
     out_w: int,
     err_w: int,
@@ -245,7 +247,7 @@ def child_main(
         os._exit(code)
 
 
-def limit_resources(spec: dict[str, Any]) -> None:
+def limit_resources(spec: wire.ExerciseSpec) -> None:
     memory = int(spec["memory_mb"]) << 20
     cpu = int(spec["wall_timeout_s"]) + 1
     limits = {
@@ -265,7 +267,7 @@ def emit(fd: int, event: str, **fields: Any) -> None:
     os.write(fd, (json.dumps({"event": event, **fields}) + "\n").encode())
 
 
-def install_referee(spec: dict[str, Any]) -> Any:
+def install_referee(spec: wire.ExerciseSpec) -> Any:
     """The referee first, then a snapshot of what candidate code must leave alone.
 
     Trusted code is what sys.path holds now (the interpreter, the packages, the runner) and the
@@ -315,7 +317,7 @@ class Supervisor:
 
     def __init__(
         self,
-        spec: dict[str, Any],
+        spec: wire.ExerciseSpec,
         *,
         collect_only: bool = False,
         deselect: tuple[str, ...] = (),
@@ -333,9 +335,9 @@ class Supervisor:
         self.stderr = Capture(STREAM_LIMIT)
         self.event_bytes = 0
         self.pending = b""
-        self.collected: list[dict[str, Any]] | None = None
-        self.collect_errors: list[dict[str, Any]] = []
-        self.tests: list[dict[str, Any]] = []
+        self.collected: list[wire.CollectedTest] | None = None
+        self.collect_errors: list[wire.CollectError] = []
+        self.tests: list[wire.TestRun] = []
         self.finished: int | None = None
         self.current: tuple[str, float] | None = None
         self.malformed = 0
@@ -358,9 +360,21 @@ class Supervisor:
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "collected":
-            self.collected = list(event["tests"])
+            self.collected = [
+                wire.CollectedTest(
+                    nodeid=str(test["nodeid"]),
+                    weight=float(test["weight"]),
+                    performance=bool(test["performance"]),
+                    cpu_budget_s=None
+                    if test["cpu_budget_s"] is None
+                    else float(test["cpu_budget_s"]),
+                )
+                for test in event["tests"]
+            ]
         elif kind == "collect_error":
-            self.collect_errors.append({"nodeid": event["nodeid"], "message": event["message"]})
+            self.collect_errors.append(
+                wire.CollectError(nodeid=str(event["nodeid"]), message=str(event["message"]))
+            )
         elif kind == "start":
             self.current = (str(event["nodeid"]), time.monotonic())
             self.cpu_at_start = process_cpu_s(self.pid) or 0.0
@@ -368,13 +382,13 @@ class Supervisor:
             self.current = None
             cpu = process_cpu_s(self.pid)
             self.tests.append(
-                {
-                    "nodeid": str(event["nodeid"]),
-                    "outcome": str(event["outcome"]),
-                    "duration_s": float(event["duration_s"]),
-                    "message": str(event["message"]),
-                    "cpu_s": None if cpu is None else round(max(0.0, cpu - self.cpu_at_start), 4),
-                }
+                wire.TestRun(
+                    nodeid=str(event["nodeid"]),
+                    outcome=event["outcome"],  # checked by the grader's protocol models
+                    duration_s=float(event["duration_s"]),
+                    message=str(event["message"]),
+                    cpu_s=None if cpu is None else round(max(0.0, cpu - self.cpu_at_start), 4),
+                )
             )
         elif kind == "violation":
             self.violation = self.violation or str(event["what"])[:500]
@@ -397,7 +411,7 @@ class Supervisor:
             return True
         return False
 
-    def execute(self) -> dict[str, Any]:
+    def execute(self) -> wire.ExerciseRun:
         event_r, event_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -472,28 +486,34 @@ class Supervisor:
             else:
                 sink.feed(chunk)
 
-    def result(self, status: int, usage: resource.struct_rusage, wall: float) -> dict[str, Any]:
-        return {
-            "id": self.spec["id"],
-            "outcome": self.outcome,
-            "timed_out_test": self.timed_out_test,
-            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "finished": self.finished is not None,
-            "exitstatus": self.finished,
-            "collected": self.collected,
-            "collect_errors": self.collect_errors,
-            "tests": self.tests,
-            "malformed_events": self.malformed,
-            "violation": self.violation,
-            "stdout": self.stdout.text(),
-            "stderr": self.stderr.text(),
-            "metrics": {
-                "wall_s": round(wall, 4),
-                "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
-                "peak_rss_mb": round(usage.ru_maxrss / 1024, 2),
-            },
-        }
+    def result(self, status: int, usage: resource.struct_rusage, wall: float) -> wire.ExerciseRun:
+        """This run alone; `run_exercise` fills in what only the runs together tell."""
+        return wire.ExerciseRun(
+            id=self.spec["id"],
+            outcome=self.outcome,  # type: ignore[typeddict-item]
+            timed_out_test=self.timed_out_test,
+            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            finished=self.finished is not None,
+            exitstatus=self.finished,
+            collected=self.collected,
+            collect_errors=self.collect_errors,
+            tests=self.tests,
+            malformed_events=self.malformed,
+            violation=self.violation,
+            stdout=self.stdout.text(),
+            stderr=self.stderr.text(),
+            metrics=wire.RunMetrics(
+                wall_s=round(wall, 4),
+                cpu_s=round(usage.ru_utime + usage.ru_stime, 4),
+                peak_rss_mb=round(usage.ru_maxrss / 1024, 2),
+            ),
+            expected=None,
+            expected_problem="",
+            resumed_after=[],
+            judged=[],
+            cpu_budgets={},
+        )
 
 
 def kill_session(pid: int) -> None:
@@ -516,8 +536,9 @@ def kill_strays() -> None:
             pass
 
 
-def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
-    """First the trusted collection (no candidate code), then the real run, compared by the grader."""
+def run_exercise(spec: wire.ExerciseSpec) -> wire.ExerciseRun:
+    """First the trusted collection (no candidate code), then the real run, compared by the grader;
+    after a hung test, the suite again without it (see `judged_by_deadlines`)."""
     collection = Supervisor(spec, collect_only=True)
     trusted = collection.execute()
     imports = tuple(collection.requested)
@@ -538,13 +559,14 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
         hung.append(result["timed_out_test"])
         resumed = Supervisor(spec, deselect=tuple(hung), imports=imports).execute()
         first = result["metrics"]
-        resumed["metrics"] = {
-            "wall_s": round(first["wall_s"] + resumed["metrics"]["wall_s"], 4),
-            "cpu_s": round(first["cpu_s"] + resumed["metrics"]["cpu_s"], 4),
-            "peak_rss_mb": max(first["peak_rss_mb"], resumed["metrics"]["peak_rss_mb"]),
-        }
+        resumed["metrics"] = wire.RunMetrics(
+            wall_s=round(first["wall_s"] + resumed["metrics"]["wall_s"], 4),
+            cpu_s=round(first["cpu_s"] + resumed["metrics"]["cpu_s"], 4),
+            peak_rss_mb=max(first["peak_rss_mb"], resumed["metrics"]["peak_rss_mb"]),
+        )
         result = resumed
     result["resumed_after"] = [weights[nodeid] for nodeid in hung]
+    result["judged"] = judged_by_deadlines(result, hung, float(spec["test_timeout_s"]))
     complete = (
         trusted["finished"] and trusted["collected"] is not None and not trusted["collect_errors"]
     )
@@ -553,7 +575,7 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
     result["cpu_budgets"] = {
         t["nodeid"]: float(t["cpu_budget_s"])
         for t in (trusted["collected"] or [])
-        if t.get("cpu_budget_s") is not None
+        if t["cpu_budget_s"] is not None
     }
     result["expected_problem"] = ""
     if not complete:
@@ -562,6 +584,39 @@ def run_exercise(spec: dict[str, Any]) -> dict[str, Any]:
             errors[0] if errors else trusted["stderr"] or trusted["stdout"]
         )[-2000:]
     return result
+
+
+def judged_by_deadlines(run: wire.ExerciseRun, hung: list[str], limit: float) -> list[wire.TestRun]:
+    """The outcomes the runner's deadlines decided, which no test process reported.
+
+    Each test that hung failed. If the last run was cut short as well (a test hung once more, or
+    the exercise's wall limit), the test it was in failed and every test it had collected but not
+    reported was not run. The grader only reports these; whether the run earns points is its
+    verdict (a run cut short earns nothing).
+    """
+
+    def timed_out(nodeid: str, note: str = "") -> wire.TestRun:
+        message = f"timed out after {limit:g} s{note}"
+        return wire.TestRun(
+            nodeid=nodeid, outcome="failed", duration_s=limit, message=message, cpu_s=None
+        )
+
+    judged = [timed_out(nodeid, " (the suite ran again without it)") for nodeid in hung]
+    if run["outcome"] != "timeout":
+        return judged
+    collected = [test["nodeid"] for test in run["collected"] or []]
+    settled = {test["nodeid"] for test in run["tests"]} | set(hung)
+    last = run["timed_out_test"]
+    if last is not None and last in collected and last not in settled:
+        judged.append(timed_out(last))
+        settled.add(last)
+    not_run = "not run: the suite timed out"
+    judged += [
+        wire.TestRun(nodeid=nodeid, outcome="error", duration_s=0.0, message=not_run, cpu_s=None)
+        for nodeid in dict.fromkeys(collected)
+        if nodeid not in settled
+    ]
+    return judged
 
 
 def _libc() -> ctypes.CDLL:
@@ -573,8 +628,11 @@ def main(argv: list[str]) -> int:
         print("usage: runner.py REQUEST.json", file=sys.stderr)
         return 2
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    if request.get("protocol") != PROTOCOL:
-        print(f"runner speaks protocol {PROTOCOL}, not {request.get('protocol')}", file=sys.stderr)
+    if request.get("protocol") != wire.PROTOCOL:
+        print(
+            f"runner speaks protocol {wire.PROTOCOL}, not {request.get('protocol')}",
+            file=sys.stderr,
+        )
         return 2
     # Same-user processes may not read this one's memory or file descriptors (the result
     # channel) through /proc, nor trace it; the test processes are made dumpable again.
@@ -582,7 +640,7 @@ def main(argv: list[str]) -> int:
     preload()
     configure_hypothesis()
     results = [run_exercise(spec) for spec in request["exercises"]]
-    document = json.dumps({"protocol": PROTOCOL, "exercises": results}).encode()
+    document = json.dumps(wire.RunResult(protocol=wire.PROTOCOL, exercises=results)).encode()
     out = os.fdopen(os.dup(1), "wb")
     out.write(document)
     out.close()

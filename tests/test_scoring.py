@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader import report
+from grader import report, scoring
+from grader.catalog import Exercise
+from grader.manifest import Manifest
 from grader.report import ExerciseResult, SectionScore, Status
 from grader.scoring import exercise_score, overall_percent, percent, section_scores
 from grader.sections import DEFAULT_WEIGHTS, SECTION_TITLES, Section
+
+EXERCISE = Exercise(
+    "adder",
+    Path("/nonexistent/adder"),
+    Manifest(title="Add two numbers", section=Section.CORE_PYTHON, points=10),
+)
 
 
 def t(outcome: str, weight: float = 1.0) -> report.TestResult:
@@ -209,3 +219,55 @@ def test_default_weights_cover_only_must_have_sections_and_sum_to_100() -> None:
         Section.DATA_PIPELINES,
         Section.AWS_DB,
     }
+
+
+# --- result() and tally(): an exercise's result, scored -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "earns"),
+    [
+        (Status.PASSED, True),
+        (Status.PARTIAL, True),
+        (Status.FAILED, True),
+        (Status.TIMEOUT, False),
+        (Status.ERROR, False),
+        (Status.MISSING, False),
+        (Status.REJECTED, False),
+    ],
+)
+def test_result_earns_only_for_graded_statuses(status: Status, earns: bool) -> None:
+    tests = [
+        report.TestResult(name="a", outcome="passed"),
+        report.TestResult(name="b", outcome="failed"),
+    ]
+    result = scoring.result(EXERCISE, status, "why", tests)
+    assert result.score == (5.0 if earns else 0.0)
+    assert result.message == "why"
+
+
+def test_a_completed_timeout_earns_its_passed_tests() -> None:
+    tests = [report.TestResult(name="a", outcome="passed"), t("failed")]
+    assert scoring.result(EXERCISE, Status.TIMEOUT, "", tests, completed=True).score == 5.0
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status", "message"),
+    [
+        (["passed", "passed"], Status.PASSED, "all 2 answers passed"),
+        (["passed", "failed"], Status.PARTIAL, "1 of 2 answers passed"),
+        (["failed", "skipped"], Status.FAILED, "none of 2 answers passed"),
+    ],
+)
+def test_tally_names_the_verdict_by_what_passed(
+    outcomes: list[str], status: Status, message: str
+) -> None:
+    tests = [t(outcome, weight=i + 1.0) for i, outcome in enumerate(outcomes)]
+    result = scoring.tally(EXERCISE, tests, noun="answers")
+    assert (result.status, result.message) == (status, message)
+
+
+def test_split_percent_reports_behaviour_and_performance_apart() -> None:
+    tests = [t("passed"), t("failed", 3.0), t("passed").model_copy(update={"performance": True})]
+    assert scoring.split_percent(tests) == (25.0, 100.0)
+    assert scoring.split_percent([t("passed")]) == (100.0, None)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from grader import protocol, report, verdicts
+from grader import protocol, verdicts
 from grader.canaries import Canaries, Copy, make_canaries
 from grader.catalog import Exercise
 from grader.manifest import Limits, Manifest
@@ -73,6 +73,20 @@ def make_run(**overrides: Any) -> protocol.ExerciseRun:
     }
     fields.update(overrides)
     return protocol.ExerciseRun(**fields)
+
+
+def judged(outcome: str, message: str, *nodeids: str) -> list[protocol.TestRun]:
+    """What the runner's deadlines decided, as `runner.judged_by_deadlines` reports it."""
+    duration = 0.0 if outcome == "error" else 3.0
+    return [
+        protocol.TestRun(nodeid=n, outcome=outcome, duration_s=duration, message=message)  # type: ignore[arg-type]
+        for n in nodeids
+    ]
+
+
+TIMED_OUT = "timed out after 3 s"
+RAN_AGAIN = "timed out after 3 s (the suite ran again without it)"
+NOT_RUN = "not run: the suite timed out"
 
 
 def outcomes(result: Any) -> dict[str, str]:
@@ -238,8 +252,8 @@ def test_long_output_is_cut_to_its_tail() -> None:
     run = make_run(stdout="x" * 10_000 + "THE END", stderr="")
     result = verdicts.from_run(EXERCISE, run)
     assert result.output.endswith("THE END")
-    assert result.output.startswith("…")
-    assert len(result.output) == verdicts.OUTPUT_KEPT + 1
+    assert result.output.startswith("… (6007 characters cut)")
+    assert result.output.endswith("x" * (verdicts.OUTPUT_KEPT - len("THE END")) + "THE END")
 
 
 # --- timeouts ----------------------------------------------------------------------------------
@@ -254,6 +268,7 @@ def test_timeout_with_a_timed_out_test() -> None:
         exit_code=None,
         signal=9,
         tests=reported("passed", A),
+        judged=[*judged("failed", TIMED_OUT, B), *judged("error", NOT_RUN, C)],
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT
@@ -277,12 +292,32 @@ def test_timeout_of_the_whole_suite() -> None:
         exit_code=None,
         signal=9,
         tests=reported("passed", A, C),
+        judged=judged("error", NOT_RUN, B),
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT
     assert outcomes(result) == {A: "passed", C: "passed", B: "error"}
     assert result.score == 0
     assert "the suite exceeded 20 s" in result.message
+
+
+def test_a_timeout_earns_nothing_whatever_the_runner_judged() -> None:
+    """The runner's judged outcomes are reported, never a reason to credit a run cut short."""
+    run = make_run(
+        outcome="timeout",
+        finished=False,
+        exitstatus=None,
+        signal=9,
+        tests=reported("passed", A, B),
+        judged=judged("passed", "", C),
+    )
+    result = verdicts.from_run(EXERCISE, run)
+    assert result.status is Status.TIMEOUT and result.score == 0
+
+
+def test_judged_outcomes_of_tests_never_collected_are_refused() -> None:
+    run = make_run(tests=reported("passed", A, B, C), judged=judged("failed", TIMED_OUT, "t::x"))
+    assert_error(run, "do not match the collected tests")
 
 
 def test_timeout_before_collection_earns_nothing() -> None:
@@ -351,32 +386,8 @@ def test_outcome_stderr_is_cut_to_its_tail() -> None:
     outcome = SandboxOutcome(result=None, stderr="e" * 9000 + "LAST")
     result = verdicts.from_outcome(EXERCISE, outcome)
     assert result.output.endswith("LAST")
-    assert len(result.output) <= verdicts.OUTPUT_KEPT + 1
-
-
-# --- result() earns points only for statuses that ran to a verdict -------------------------------
-
-
-@pytest.mark.parametrize(
-    ("status", "earns"),
-    [
-        (Status.PASSED, True),
-        (Status.PARTIAL, True),
-        (Status.FAILED, True),
-        (Status.TIMEOUT, False),
-        (Status.ERROR, False),
-        (Status.MISSING, False),
-        (Status.REJECTED, False),
-    ],
-)
-def test_result_earns_only_for_graded_statuses(status: Status, earns: bool) -> None:
-    tests = [
-        report.TestResult(name=A, outcome="passed"),
-        report.TestResult(name=B, outcome="failed"),
-    ]
-    result = verdicts.result(EXERCISE, status, "why", tests)
-    assert result.score == (5.0 if earns else 0.0)
-    assert result.message == "why"
+    assert result.output.startswith("… (5004 characters cut)")
+    assert len(result.output) <= verdicts.OUTPUT_KEPT + len("… (5004 characters cut) ")
 
 
 # --- the protocol refuses what it does not expect -----------------------------------------------
@@ -470,11 +481,12 @@ def test_a_hung_test_after_which_the_suite_ran_to_the_end_keeps_the_others_point
         collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
         tests=reported("passed", A, C),
         resumed_after=[protocol.CollectedTest(nodeid=B)],
+        judged=judged("failed", RAN_AGAIN, B),
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT and result.score == 7.5  # A and C: 3 of 4 shares
     assert outcomes(result) == {A: "passed", B: "failed", C: "passed"}
-    assert B in result.message and "ran again without it" in result.tests[0].message
+    assert B in result.message and "ran again without it" in result.tests[-1].message
 
 
 def test_a_resumed_run_that_hangs_again_earns_nothing() -> None:
@@ -488,6 +500,7 @@ def test_a_resumed_run_that_hangs_again_earns_nothing() -> None:
         collected=[protocol.CollectedTest(nodeid=A), protocol.CollectedTest(nodeid=C, weight=2.0)],
         tests=reported("passed", A),
         resumed_after=[protocol.CollectedTest(nodeid=B)],
+        judged=[*judged("failed", RAN_AGAIN, B), *judged("failed", TIMED_OUT, C)],
     )
     result = verdicts.from_run(EXERCISE, run)
     assert result.status is Status.TIMEOUT and result.score == 0
@@ -598,10 +611,17 @@ def test_a_clone_is_compared_only_once_both_were_reported() -> None:
         exit_code=None,
         signal=9,
     )
-    run = run.model_copy(update={"tests": [t for t in run.tests if t.nodeid in {A}]})
+    run = run.model_copy(
+        update={
+            "tests": [t for t in run.tests if t.nodeid in {A}],
+            "judged": [*judged("failed", TIMED_OUT, CLONE), *judged("error", NOT_RUN, B, TWIN, C)],
+        }
+    )
     result = verdicts.from_run(EXERCISE, run, COPIES)
     assert result.status is Status.TIMEOUT and result.score == 0
     assert set(outcomes(result)) == {A, B, C}
+    assert "test_b_a" not in result.model_dump_json()  # a canary that hung stays unnamed
+    assert result.message == "a test exceeded 3 s"
 
 
 def test_a_resumed_run_need_not_report_the_copy_that_hung() -> None:
@@ -611,6 +631,7 @@ def test_a_resumed_run_need_not_report_the_copy_that_hung() -> None:
             "collected": [c for c in run.collected or [] if c.nodeid != CLONE],
             "tests": [t for t in run.tests if t.nodeid != CLONE],
             "resumed_after": [protocol.CollectedTest(nodeid=CLONE)],
+            "judged": judged("failed", RAN_AGAIN, CLONE),
         }
     )
     result = verdicts.from_run(EXERCISE, resumed, COPIES)
