@@ -11,7 +11,10 @@ from pathlib import Path
 from grader.assessment import Assessment
 from grader.catalog import Exercise
 from grader.errors import BadInputError
+from grader.paths import SANDBOX_REQUIREMENTS
 from grader.quiz import ANSWERS_FILE, blank_answers
+
+REQUIREMENTS = "requirements.txt"
 
 SELFCHECK = '''\
 """Run the public example tests of every exercise in this kit: python selfcheck.py [EXERCISE ...]"""
@@ -65,8 +68,8 @@ Each folder is one exercise. Read its `README.md`, then fill in the file(s) it n
 
 ## Check your work
 
-You need Python 3.11+ with `pip install pytest hypothesis fastapi httpx pyjwt python-multipart
-memory-profiler`. Then, from this folder:
+You need Python 3.11+ and the packages your code is graded with, at the same versions:
+`pip install -r {REQUIREMENTS}` (in a virtualenv). Then, from this folder:
 
     python selfcheck.py              # every exercise's public example tests
     python selfcheck.py generators   # one exercise
@@ -79,6 +82,19 @@ whole contract stated in each README, with time and memory limits and without ne
 Send back this folder (or a .zip / .tar.gz of it). Only the solution files are read; everything
 else, including any test or configuration file you add, is ignored.
 """
+
+
+def _requirements() -> str:
+    """The sandbox image's pins, so that selfcheck.py runs against what grading runs."""
+    pins = [
+        line.strip()
+        for line in SANDBOX_REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    header = (
+        "# The packages (and versions) your code is graded with: pip install -r requirements.txt\n"
+    )
+    return header + "\n".join(pins) + "\n"
 
 
 def _quiz_readme(exercise: Exercise) -> str:
@@ -119,6 +135,7 @@ def build_kit(
         kit.mkdir()
         (kit / "README.md").write_text(_readme(exercises, assessment), encoding="utf-8")
         (kit / "selfcheck.py").write_text(SELFCHECK, encoding="utf-8")
+        (kit / REQUIREMENTS).write_text(_requirements(), encoding="utf-8")
         for exercise in exercises:
             _write_exercise(exercise, kit / exercise.id)
         out.parent.mkdir(parents=True, exist_ok=True)

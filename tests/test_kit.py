@@ -115,7 +115,7 @@ def assert_kit_layout(files: dict[str, bytes], exercises: list[Exercise]) -> Non
                 test.read_bytes()
             )
     assert {k: v for k, v in files.items() if k in expected} == expected
-    assert set(files) == set(expected) | {"README.md", "selfcheck.py"}
+    assert set(files) == set(expected) | {"README.md", "selfcheck.py", "requirements.txt"}
 
 
 # --- the bundled catalog -----------------------------------------------------------------------
@@ -149,6 +149,23 @@ def test_zip_kit_matches_the_folder_kit_and_leaks_nothing(
     assert_no_secrets(files, exercises)
     folder = build_kit(exercises, tmp_path / "folder")
     assert files == kit_files(folder)
+
+
+def pins(text: str) -> dict[str, str]:
+    lines = [line.strip() for line in text.splitlines()]
+    pairs = [line.split("==") for line in lines if line and not line.startswith("#")]
+    return {name.lower(): version for name, version in pairs}
+
+
+def test_kit_requirements_pin_what_the_sandbox_image_installs(
+    exercises: list[Exercise], tmp_path: Path
+) -> None:
+    files = kit_files(build_kit(exercises, tmp_path / "kit"))
+    kit_pins = pins(files["requirements.txt"].decode())
+    image_pins = pins((REPO / "sandbox" / "requirements.txt").read_text())
+    assert kit_pins == image_pins
+    assert {"pytest", "hypothesis", "fastapi"} <= set(kit_pins)
+    assert "pip install -r requirements.txt" in files["README.md"].decode()
 
 
 def test_kit_into_an_existing_empty_folder(exercises: list[Exercise], tmp_path: Path) -> None:
@@ -266,6 +283,7 @@ def test_quiz_kit_lists_questions_without_answers(tmp_path: Path) -> None:
     assert set(files) == {
         "README.md",
         "selfcheck.py",
+        "requirements.txt",
         "quiz_money/README.md",
         f"quiz_money/{ANSWERS_FILE}",
     }
