@@ -20,7 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grader.batch import RowStatus, grade_batch  # noqa: E402
+from grader.batch import grade_batch  # noqa: E402
+from grader.batch_summary import RowStatus  # noqa: E402
 from grader.catalog import Catalog, Exercise  # noqa: E402
 from grader.sandboxes import Sandbox  # noqa: E402
 from grader.sandboxes.choice import choose_sandbox  # noqa: E402
@@ -109,7 +110,7 @@ def main() -> None:
             )
             for jobs in args.jobs:
                 out = Path(tmp) / f"out-{name}-{jobs}"
-                summary = grade_batch(subs, exercises, factory, output_dir=out, jobs=jobs)
+                summary = grade_batch(subs, exercises, factory, output_dir=out, jobs=jobs).summary
                 broken = [r.candidate for r in summary.rows if r.status == RowStatus.ERROR]
                 if broken:
                     raise SystemExit(f"{name}: {broken} did not grade")

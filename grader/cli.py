@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -22,27 +21,21 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import __version__
-from grader.assessment import Assessment, assessment_names, load_assessment
-from grader.batch import (
-    BatchSummary,
-    default_jobs,
-    discover,
-    grade_batch,
-    read_reports,
-)
-from grader.catalog import Catalog, Exercise, catalog_table
+from grader.assessment import assessment_names, load_assessment
+from grader.batch import GradedBatch, default_jobs, discover, grade_batch, require_output_folder
+from grader.catalog import catalog_table
 from grader.errors import BadInputError, GraderError, InfrastructureError
-from grader.grading import grade_submission
+from grader.grading import grade_path
 from grader.kit import build_kit
 from grader.report import GradeReport, for_candidate
-from grader.reports import gradescope, html, junit, terminal
+from grader.reports import FORMATS, require_report_file, write_batch_files, write_report
 from grader.reports import json as json_report
+from grader.reports.ranking import ranking_table
 from grader.sandboxes import docker as docker_sandbox
 from grader.sandboxes.choice import CHOICES, Chosen, SandboxChoice, choose_sandbox
 from grader.sandboxes.doctor import diagnose
 from grader.sandboxes.image import ImageBuildError, build_image
-from grader.sections import DEFAULT_WEIGHTS, Section
-from grader.submission import open_submission
+from grader.scope import Scope, grading_scope, load_catalog
 from grader.text import candidate_text
 from grader.validate import validate
 
@@ -143,44 +136,6 @@ def make_sandbox(choice: SandboxChoice, runtime: str | None) -> Chosen:
     return chosen
 
 
-@dataclass(frozen=True)
-class Scope:
-    exercises: list[Exercise]
-    weights: Mapping[Section, float]
-    assessment: Assessment | None = None
-
-
-def _scope(catalog: Catalog, exercise_ids: tuple[str, ...], assessment: str | None) -> Scope:
-    """What is graded: an assessment's exercises and weights, the named ones, or the catalog."""
-    if assessment is None:
-        return Scope(catalog.select(exercise_ids), DEFAULT_WEIGHTS)
-    if exercise_ids:
-        raise BadInputError("--exercise and --assessment exclude each other")
-    chosen = load_assessment(assessment)
-    return Scope(chosen.select(catalog), chosen.weights, chosen)
-
-
-def _load(exercises_dir: Path | None) -> Catalog:
-    catalog = Catalog.load(exercises_dir)
-    if not len(catalog) and not catalog.problems:
-        raise BadInputError(f"{catalog.root}: no exercises found")
-    return catalog
-
-
-FORMATS = ("terminal", "json", "junit", "gradescope", "html")
-
-
-def render(report: GradeReport, output_format: str) -> str:
-    """One report in a file format (every format but the terminal's)."""
-    renderers: dict[str, Callable[[GradeReport], str]] = {
-        "json": json_report.render,
-        "junit": junit.render,
-        "gradescope": gradescope.render,
-        "html": html.render,
-    }
-    return renderers[output_format](report)
-
-
 @click.command()
 @click.argument("submissions", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -193,7 +148,11 @@ def render(report: GradeReport, output_format: str) -> str:
 @click.option("--exercise", "-e", "exercise_ids", multiple=True, help="Grade only these exercises.")
 @assessment_option
 @click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(list(FORMATS)),
+    default="terminal",
+    show_default=True,
 )
 @click.option(
     "--output",
@@ -240,79 +199,45 @@ def grade(
     """
     if not submissions and not batch_dirs:
         raise click.UsageError("give a submission (a folder or an archive), or --batch DIR")
-    catalog = _load(exercises_dir)
+    catalog = load_catalog(exercises_dir)
     catalog.require_valid()
-    scope = _scope(catalog, exercise_ids, assessment)
+    scope = grading_scope(catalog, exercise_ids, assessment)
+    choose = functools.partial(make_sandbox, sandbox, runtime)
     if len(submissions) == 1 and not batch_dirs:
-        if output is not None and output.is_dir():
-            raise BadInputError(f"{output} is a folder: give a file for the report")
-        report = _grade_one(submissions[0], catalog, scope, sandbox, runtime)
-        if feedback == "candidate":
-            report = for_candidate(report)
-        if output_format == "terminal":
-            console = Console(
-                file=output.open("w", encoding="utf-8") if output else None,
-                width=120 if output else None,
-            )
-            terminal.render(report, console)
-        elif output:
-            output.write_text(render(report, output_format), encoding="utf-8")
-        else:
-            click.echo(render(report, output_format), nl=False)
-        if fail_under is not None and report.percent < fail_under:
-            sys.exit(EXIT_BELOW_THRESHOLD)
-        return
-    summary = _grade_many(
-        discover(submissions, batch_dirs),
-        scope,
-        output or Path(DEFAULT_BATCH_OUTPUT),
-        output_format=output_format,
-        feedback=feedback,
-        jobs=jobs,
-        force=force,
-        sandbox=sandbox,
-        runtime=runtime,
-    )
-    if summary.interrupted:
-        sys.exit(EXIT_INTERRUPTED)
-    if fail_under is not None and any(row.percent < fail_under for row in summary.rows):
+        require_report_file(output)
+        report = grade_path(submissions[0], scope, choose, known_ids=catalog.ids)
+        write_report(_feedback(report, feedback), output_format, output)
+        percents = [report.percent]
+    else:
+        paths = discover(submissions, batch_dirs)
+        out = output or Path(DEFAULT_BATCH_OUTPUT)
+        require_output_folder(out)
+        graded = _grade_many(paths, scope, out, choose(), jobs, force)
+        write_batch_files(
+            graded.summary,
+            graded.reports,
+            out,
+            output_format,
+            candidate_feedback=feedback == "candidate",
+        )
+        _show_ranking(graded, out)
+        if graded.summary.interrupted:
+            sys.exit(EXIT_INTERRUPTED)
+        percents = [row.percent for row in graded.summary.rows]
+    if fail_under is not None and any(percent < fail_under for percent in percents):
         sys.exit(EXIT_BELOW_THRESHOLD)
 
 
-def _grade_one(
-    submission: Path, catalog: Catalog, scope: Scope, sandbox: SandboxChoice, runtime: str | None
-) -> GradeReport:
-    with open_submission(submission, catalog.ids) as opened:
-        chosen = make_sandbox(sandbox, runtime)
-        return grade_submission(
-            opened,
-            scope.exercises,
-            chosen.sandbox,
-            weights=scope.weights,
-            warnings=chosen.warnings,
-            assessment=scope.assessment.title if scope.assessment else None,
-        )
+def _feedback(report: GradeReport, feedback: str) -> GradeReport:
+    return for_candidate(report) if feedback == "candidate" else report
 
 
 def _grade_many(
-    paths: list[Path],
-    scope: Scope,
-    out: Path,
-    *,
-    output_format: str,
-    feedback: str,
-    jobs: int,
-    force: bool,
-    sandbox: SandboxChoice,
-    runtime: str | None,
-) -> BatchSummary:
-    """Grade a batch into `out`: a JSON report per candidate, the summary, and the chosen format."""
-    if out.exists() and not out.is_dir():
-        raise BadInputError(f"{out} is a file: a batch needs a folder for its reports")
-    chosen = make_sandbox(sandbox, runtime)
-    err = Console(stderr=True)
-    with Progress(console=err, transient=True) as progress:
-        summary = grade_batch(
+    paths: list[Path], scope: Scope, out: Path, chosen: Chosen, jobs: int, force: bool
+) -> GradedBatch:
+    """A batch into `out`, with a progress bar on standard error while it runs."""
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        return grade_batch(
             paths,
             scope.exercises,
             lambda: chosen.sandbox,
@@ -323,55 +248,16 @@ def _grade_many(
             progress=progress,
             weights=scope.weights,
             warnings=chosen.warnings,
+            assessment=scope.assessment_title,
         )
-    reports = read_reports(summary, out)
-    if feedback == "candidate":
-        reports = {name: for_candidate(report) for name, report in reports.items()}
-        for name, report in reports.items():
-            (out / "feedback").mkdir(exist_ok=True)
-            (out / "feedback" / f"{name}.json").write_text(
-                json_report.render(report), encoding="utf-8"
-            )
-    if output_format == "html":
-        (out / "report.html").write_text(html.render_batch(summary, reports), encoding="utf-8")
-    elif output_format == "junit":
-        (out / "junit.xml").write_text(junit.render_many(reports), encoding="utf-8")
-    elif output_format == "gradescope":
-        (out / "gradescope").mkdir(exist_ok=True)
-        for name, report in reports.items():
-            (out / "gradescope" / f"{name}.json").write_text(
-                gradescope.render(report), encoding="utf-8"
-            )
-    Console().print(ranking_table(summary, out))
-    if summary.interrupted:
-        err.print("[bold yellow]interrupted:[/] the reports written so far are kept")
-    return summary
 
 
-def ranking_table(summary: BatchSummary, out: Path) -> Table:
-    """Candidate names, errors and paths are the candidates' text: cells are `Text`, not markup."""
-    table = Table(
-        title=Text(
-            candidate_text(
-                f"Ranking ({len(summary.rows)} submissions, {summary.total_s:.0f} s): {out}"
-            )
+def _show_ranking(graded: GradedBatch, out: Path) -> None:
+    Console().print(ranking_table(graded.summary, out))
+    if graded.summary.interrupted:
+        Console(stderr=True).print(
+            "[bold yellow]interrupted:[/] the reports written so far are kept"
         )
-    )
-    for column in ("#", "Candidate", "Status", "Percent", "Score", "Time s", "Similar to"):
-        table.add_column(
-            column, justify="right" if column in {"#", "Percent", "Time s"} else "left"
-        )
-    for rank, row in enumerate(summary.ranking(), 1):
-        table.add_row(
-            str(rank),
-            Text(candidate_text(row.candidate)),
-            Text(candidate_text(row.status.value + (f": {row.error}" if row.error else ""))),
-            f"{row.percent:.1f}",
-            f"{row.score:g}/{row.max_score:g}",
-            f"{row.time_s:.1f}",
-            Text(candidate_text(", ".join(row.similar_to))),
-        )
-    return table
 
 
 @click.group()
@@ -394,7 +280,7 @@ def validate_command(
     exercises_dir: Path | None,
 ) -> None:
     """Check that every reference passes and every stub and mutant fails its hidden suite."""
-    catalog = _load(exercises_dir)
+    catalog = load_catalog(exercises_dir)
     exercises = catalog.select(exercise_ids)
     chosen = make_sandbox(sandbox, runtime)
     checks = validate(catalog, exercises, chosen.sandbox, jobs=jobs)
@@ -428,9 +314,9 @@ def kit(
     out: Path, exercise_ids: tuple[str, ...], assessment: str | None, exercises_dir: Path | None
 ) -> None:
     """Write a candidate kit to OUT (a folder, or a .zip)."""
-    catalog = _load(exercises_dir)
+    catalog = load_catalog(exercises_dir)
     catalog.require_valid()
-    scope = _scope(catalog, exercise_ids, assessment)
+    scope = grading_scope(catalog, exercise_ids, assessment)
     build_kit(scope.exercises, out, scope.assessment)
     click.echo(f"Kit with {len(scope.exercises)} exercises written to {out}")
 
@@ -459,7 +345,7 @@ def assessments() -> None:
 @_errors_to_exit_codes
 def exercises(markdown: bool, exercises_dir: Path | None) -> None:
     """List the catalog."""
-    catalog = _load(exercises_dir)
+    catalog = load_catalog(exercises_dir)
     if markdown:
         click.echo(catalog_table(catalog), nl=False)
         return

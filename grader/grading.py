@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from grader import scoring, verdicts
 from grader.canaries import make_canaries
@@ -10,10 +11,12 @@ from grader.catalog import Exercise
 from grader.quiz import grade_quiz
 from grader.report import ExerciseResult, GradeReport, Status
 from grader.sandboxes import Job, Sandbox
+from grader.sandboxes.choice import Chosen
+from grader.scope import Scope
 from grader.scoring import overall_percent, section_scores
 from grader.sections import DEFAULT_WEIGHTS, Section
 from grader.static_checks import forbidden_imports, syntax_error
-from grader.submission import Submission
+from grader.submission import Submission, open_submission
 
 
 def static_verdict(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseResult | None:
@@ -82,3 +85,24 @@ def grade_submission(
         ignored_files=submission.ignored(),
         warnings=list(warnings),
     )
+
+
+def grade_path(
+    path: Path, scope: Scope, choose_sandbox: Callable[[], Chosen], *, known_ids: Sequence[str]
+) -> GradeReport:
+    """Grade the submission at `path` (a folder or an archive) on `scope`.
+
+    The sandbox is chosen only once the submission opened, so a bad path or archive is reported
+    as such before any sandbox is looked for. `known_ids`: the catalog's exercises, whose files
+    are not listed as ignored even when `scope` leaves them out.
+    """
+    with open_submission(path, known_ids) as opened:
+        chosen = choose_sandbox()
+        return grade_submission(
+            opened,
+            scope.exercises,
+            chosen.sandbox,
+            weights=scope.weights,
+            warnings=chosen.warnings,
+            assessment=scope.assessment_title,
+        )

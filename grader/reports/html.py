@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 
 from grader import __version__
-from grader.batch import BatchRow, BatchSummary, RowStatus
+from grader.batch_summary import BatchRow, BatchSummary, RowStatus
 from grader.report import ExerciseResult, GradeReport, Status
 from grader.sections import Section
 from grader.text import clean_model
@@ -29,6 +29,7 @@ STATUS_COLOURS = {
     Status.TIMEOUT: "#8250df",
     Status.MISSING: "#6e7781",
     Status.REJECTED: "#a40e26",
+    Status.TAMPERED: "#82071e",  # a forgery: darker than an error
 }
 OTHER_COLOUR = "#a40e26"  # statuses added later: shown as alarming until given a colour
 ROW_COLOURS = {

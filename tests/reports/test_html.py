@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchRow, BatchSummary, RowStatus
+from grader.batch_summary import BatchRow, BatchSummary, RowStatus
 from grader.report import ExerciseResult, GradeReport, Metrics, SectionScore, Status
 from grader.report import TestResult as Case
 from grader.reports import html
@@ -206,6 +206,18 @@ def test_a_batch_page_ranks_candidates_and_draws_the_distribution_from_the_data(
     ]
     assert len(page.with_class("tr", "pair")) == 1
     assert page.having("a", href="#c-bob")
+
+
+def test_every_status_has_a_colour_of_its_own_and_tampered_is_shown_in_it() -> None:
+    assert set(html.STATUS_COLOURS) == set(Status)
+    report = sample()
+    forged = exercise("adder", Status.TAMPERED, [], 0.0, "the test results could not be trusted")
+    report = report.model_copy(update={"exercises": [forged]})
+    page = Page(html.render(report))
+    (row,) = page.with_class("tr", "exercise")
+    assert row["data-status"] == "tampered"
+    badges = [b["style"] for b in page.with_class("span", "badge")]
+    assert f"background:{html.STATUS_COLOURS[Status.TAMPERED]}" in badges
 
 
 def test_the_histogram_puts_100_in_the_last_bin() -> None:
