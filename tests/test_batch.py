@@ -28,13 +28,14 @@ from grader.batch import (
     discover,
     grade_batch,
 )
-from grader.batch_cache import exercise_version
+from grader.batch_cache import cache_key, exercise_version, runner_version
 from grader.batch_summary import BatchRow, BatchSummary, RowStatus
 from grader.catalog import Catalog, Exercise
 from grader.errors import InfrastructureError
 from grader.report import GradeReport, Status
 from grader.reports import summary_csv
 from grader.sandboxes import Job, SandboxOutcome
+from grader.sandboxes.image import grader_files
 from grader.sandboxes.local import LocalSandbox
 from grader.similarity import SimilarityReport
 
@@ -457,3 +458,61 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula() -> None:
     (line,) = list(csv.DictReader(io.StringIO(summary_csv.render(summary))))
     assert line["candidate"].startswith("'=") and line["problem"] == "'-1+1"
     assert line["submission"] == "'@sub"
+
+
+def test_batch_reports_carry_the_assessment_also_when_cached(
+    tmp_path: Path, exercises: list[Exercise]
+) -> None:
+    subs = [folder(tmp_path / "round" / name, adder=ADD) for name in ("ann", "bob")]
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def grade(assessment: str | None) -> dict[str, GradeReport]:
+        graded = grade_batch(
+            subs, exercises, FakeSandbox, output_dir=out, cache_dir=cache, assessment=assessment
+        )
+        on_disk = {
+            row.candidate: GradeReport.model_validate_json((out / str(row.report)).read_bytes())
+            for row in graded.summary.rows
+        }
+        assert graded.reports == on_disk  # what other formats render is what was written
+        return graded.reports
+
+    first = grade("Round 1: Core Python")
+    assert {r.assessment for r in first.values()} == {"Round 1: Core Python"}
+    assert {r.assessment for r in grade("Round 2").values()} == {"Round 2"}
+    summary = BatchSummary.model_validate_json((out / SUMMARY_JSON).read_bytes())
+    assert {row.status for row in summary.rows} == {RowStatus.CACHED}  # a label, not a regrade
+    assert {r.assessment for r in grade(None).values()} == {None}
+
+
+def test_changing_any_file_the_sandbox_runs_changes_the_cache_key(tmp_path: Path) -> None:
+    sandbox_dir = tmp_path / "sandbox"
+    shutil.copytree(grader_files()[0].parent, sandbox_dir, ignore=shutil.ignore_patterns("__*"))
+    runner_files = {path.name for path in grader_files(sandbox_dir)}
+    assert {"runner.py", "plugin.py", "referee.py", "exact.py", "pytest.ini"} <= runner_files
+
+    def key(runner: str) -> str:
+        return cache_key(
+            runner=runner,
+            sandbox="local",
+            weights={},
+            versions={"adder": "v1"},
+            answers={"adder": {"solution.py": ADD.encode()}},
+            ignored=[],
+        )
+
+    before = runner_version(sandbox_dir)
+    assert runner_version(sandbox_dir) == before
+    seen = {key(before)}
+    for name in sorted(runner_files):
+        path = sandbox_dir / name
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        changed = runner_version(sandbox_dir)
+        assert changed != before, name
+        seen.add(key(changed))
+        path.write_bytes(original)
+    assert len(seen) == len(runner_files) + 1  # a key of its own for each changed file
+    (sandbox_dir / "README.md").write_text("docs only")  # not run: no regrading
+    assert runner_version(sandbox_dir) == before
+    assert runner_version() == runner_version(grader_files()[0].parent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import shutil
@@ -16,6 +17,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from click.testing import CliRunner
+
+from grader import scope
+from grader.assessment import load_assessment
+from grader.cli import grade
 
 pytestmark = pytest.mark.slow
 
@@ -324,3 +330,49 @@ def test_a_batch_with_candidate_feedback_writes_reports_safe_to_send(tmp_path: P
     assert "of 4 hidden tests passed" in feedback["exercises"][0]["message"]
     # The interviewer's own reports keep the detail.
     assert "test_small" in (out / "reports" / "ann.json").read_text()
+
+
+def test_a_terminal_report_to_a_file_is_complete_and_closed_when_grade_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "report.txt"
+    opened: list[Any] = []
+    real_open = Path.open
+
+    def recording_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        stream = real_open(self, *args, **kwargs)
+        if self == out:
+            opened.append(stream)
+        return stream
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    path = submission(tmp_path / "sub", adder=ADD, greeter=GREET)
+    args = [str(path), "--sandbox", "local", "--exercises-dir", str(FIXTURES), "-o", str(out)]
+    done = CliRunner().invoke(grade, args)
+    assert done.exit_code == 0, done.output
+    assert len(opened) == 1 and opened[0].closed
+    text = out.read_text()
+    assert "adder" in text and "greeter" in text and "Overall" in text and done.stdout == ""
+
+
+def test_a_batch_for_an_assessment_carries_it_in_every_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rounds = tmp_path / "assessments"
+    rounds.mkdir()
+    (rounds / "fixture_round.toml").write_text(
+        'title = "Fixture round"\ndescription = "adder only"\ntime_limit_minutes = 30\n'
+        'exercises = ["adder"]\n\n[weights]\ncore_python = 100\n'
+    )
+    monkeypatch.setattr(scope, "load_assessment", functools.partial(load_assessment, root=rounds))
+    batch = tmp_path / "batch"
+    submission(batch / "ann", adder=ADD)
+    submission(batch / "bob", adder="def add(a, b):\n    return a - b\n")
+    out = tmp_path / "out"
+    args = ["--batch", str(batch), "-a", "fixture_round", "--sandbox", "local", "-o", str(out)]
+    done = CliRunner().invoke(grade, [*args, "--exercises-dir", str(FIXTURES)])
+    assert done.exit_code == 0, done.output
+    for name in ("ann", "bob"):
+        report = json.loads((out / "reports" / f"{name}.json").read_text())
+        assert report["assessment"] == "Fixture round"
+        assert [e["id"] for e in report["exercises"]] == ["adder"]
