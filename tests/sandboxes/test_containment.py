@@ -155,7 +155,7 @@ def test_candidate_code_has_no_network(sandbox: Sandbox, tmp_path: Path) -> None
                     socket.create_connection(("10.255.255.1", 80), timeout=1)
             def test_no_name_resolution():
                 with pytest.raises(OSError):
-                    socket.getaddrinfo("deb.debian.org", 80)
+                    socket.getaddrinfo("example.com", 80)  # RFC 2606: a reserved name
             """,
         )
         with pytest.raises(TimeoutError):
