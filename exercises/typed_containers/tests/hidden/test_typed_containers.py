@@ -112,7 +112,13 @@ def test_map_returns_a_new_stack_in_the_same_order_and_leaves_self_unchanged() -
 
 def test_map_of_an_empty_stack_is_empty() -> None:
     empty: Stack[int] = Stack()
-    assert same(list(empty.map(str)), [])
+    mapped = empty.map(str)
+    assert isinstance(mapped, Stack)
+    assert mapped is not empty
+    assert same(list(mapped), [])
+    assert len(mapped) == 0
+    with pytest.raises(IndexError):
+        mapped.peek()
 
 
 def test_stack_is_subscriptable_at_runtime() -> None:
