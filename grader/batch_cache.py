@@ -18,8 +18,9 @@ from grader import __version__
 from grader.atomic_write import write_atomic
 from grader.catalog import Exercise
 from grader.manifest import MANIFEST_NAME
+from grader.paths import SANDBOX_DIR
 from grader.report import GradeReport
-from grader.sandboxes.image import SANDBOX_DIR, grader_files
+from grader.sandboxes.image import grader_files
 from grader.sections import Section
 
 CACHE_VERSION = 1  # bump when a cached report would no longer be what grading produces

@@ -32,6 +32,7 @@ from grader.batch_cache import cache_key, exercise_version, runner_version
 from grader.batch_summary import BatchRow, BatchSummary, RowStatus
 from grader.catalog import Catalog, Exercise
 from grader.errors import InfrastructureError
+from grader.paths import SANDBOX_DIR
 from grader.report import GradeReport, Status
 from grader.reports import summary_csv
 from grader.sandboxes import Job, SandboxOutcome
@@ -487,7 +488,7 @@ def test_batch_reports_carry_the_assessment_also_when_cached(
 
 def test_changing_any_file_the_sandbox_runs_changes_the_cache_key(tmp_path: Path) -> None:
     sandbox_dir = tmp_path / "sandbox"
-    shutil.copytree(grader_files()[0].parent, sandbox_dir, ignore=shutil.ignore_patterns("__*"))
+    shutil.copytree(SANDBOX_DIR, sandbox_dir, ignore=shutil.ignore_patterns("__*"))
     runner_files = {path.name for path in grader_files(sandbox_dir)}
     assert {"runner.py", "plugin.py", "referee.py", "exact.py", "pytest.ini"} <= runner_files
 
@@ -515,4 +516,4 @@ def test_changing_any_file_the_sandbox_runs_changes_the_cache_key(tmp_path: Path
     assert len(seen) == len(runner_files) + 1  # a key of its own for each changed file
     (sandbox_dir / "README.md").write_text("docs only")  # not run: no regrading
     assert runner_version(sandbox_dir) == before
-    assert runner_version() == runner_version(grader_files()[0].parent)
+    assert runner_version() == runner_version(SANDBOX_DIR)

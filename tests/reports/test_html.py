@@ -10,6 +10,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -218,6 +219,18 @@ def test_every_status_has_a_colour_of_its_own_and_tampered_is_shown_in_it() -> N
     assert row["data-status"] == "tampered"
     badges = [b["style"] for b in page.with_class("span", "badge")]
     assert f"background:{html.STATUS_COLOURS[Status.TAMPERED]}" in badges
+
+
+def test_the_html_report_needs_none_of_the_batch_engine_grading_or_sandboxes() -> None:
+    probe = (
+        "import sys, grader.reports.html\n"
+        "engine = ('grader.batch', 'grader.grading', 'grader.sandboxes', 'grader.submission')\n"
+        "print([m for m in sys.modules if m in engine or m.startswith('grader.sandboxes.')])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_histogram_puts_100_in_the_last_bin() -> None:
