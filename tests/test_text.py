@@ -14,6 +14,7 @@ from grader.text import (
     candidate_text,
     clean_model,
     clean_tree,
+    clip,
     markup,
     safe_name,
     terminal_safe,
@@ -121,3 +122,22 @@ def test_clean_model_makes_any_report_renderable() -> None:
     assert clean.submission == "subs/\ufffd[/x]\\x1b[2J"
     assert clean.ignored_files == ["[/bold]\\x9b"] and clean.warnings == ["\\x1b]0;title\\x07"]
     clean.model_dump_json()
+
+
+# --- clip: the one rule by which reports shorten long text ------------------------------------
+
+
+def test_clip_leaves_text_that_fits_whole() -> None:
+    assert clip("abc", 3) == "abc"
+    assert clip("a\nb", 2, unit="lines") == "a\nb"
+
+
+def test_clip_keeps_the_start_or_the_end_and_says_how_much_was_cut() -> None:
+    assert clip("abcdef", 4) == "abcd … (2 characters cut)"
+    assert clip("abcdef", 5, keep="end") == "… (1 character cut) bcdef"
+    assert clip("1\n2\n3\n4", 2, unit="lines") == "1\n2\n… (2 lines cut)"
+    assert clip("1\n2\n3\n4", 3, unit="lines", keep="end") == "… (1 line cut)\n2\n3\n4"
+
+
+def test_clip_puts_the_note_on_its_own_line_after_several_lines() -> None:
+    assert clip("ab\ncdef", 5) == "ab\ncd\n… (2 characters cut)"

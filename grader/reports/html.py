@@ -16,7 +16,7 @@ from grader import __version__
 from grader.batch_summary import BatchRow, BatchSummary, RowStatus
 from grader.report import ExerciseResult, GradeReport, Status
 from grader.sections import Section
-from grader.text import clean_model
+from grader.text import clean_model, clip
 
 MESSAGE_CHARS = 4000
 BINS = 10  # histogram bars of 10 percentage points
@@ -97,14 +97,6 @@ def _bar(percent: float) -> str:
     return f'<span class="bar" aria-hidden="true"><span style="width:{width:.1f}%"></span></span>'
 
 
-def _clip(text: str) -> str:
-    return (
-        text
-        if len(text) <= MESSAGE_CHARS
-        else text[:MESSAGE_CHARS] + f"\n… ({len(text) - MESSAGE_CHARS} more characters)"
-    )
-
-
 def _anchor(name: str) -> str:
     return "c-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
@@ -149,12 +141,12 @@ def _details(result: ExerciseResult) -> str:
     for test in problems:
         parts.append(
             f'<div class="test"><h4>{_e(test.outcome.upper())} {_e(test.name)}</h4>'
-            + (f"<pre>{_e(_clip(test.message))}</pre>" if test.message else "")
+            + (f"<pre>{_e(clip(test.message, MESSAGE_CHARS))}</pre>" if test.message else "")
             + "</div>"
         )
     if result.output:
         parts.append(
-            f"<details><summary>Output</summary><pre>{_e(_clip(result.output))}</pre></details>"
+            f"<details><summary>Output</summary><pre>{_e(clip(result.output, MESSAGE_CHARS))}</pre></details>"
         )
     label = f"{len(problems)} test(s) did not pass" if problems else result.status.value
     return (

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
 from grader.report import ExerciseResult, GradeReport, Status
-from grader.text import clean_model
+from grader.text import clean_model, clip
 
 VERDICT_CASE = "exercise verdict"
 MESSAGE_ATTRIBUTE_CHARS = 300
@@ -38,7 +38,7 @@ def _seconds(value: float) -> str:
 
 def _short(message: str) -> str:
     first = message.strip().splitlines()[0] if message.strip() else ""
-    return first if len(first) <= MESSAGE_ATTRIBUTE_CHARS else first[:MESSAGE_ATTRIBUTE_CHARS] + "…"
+    return clip(first, MESSAGE_ATTRIBUTE_CHARS)
 
 
 def _verdict(result: ExerciseResult) -> str | None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report import ExerciseResult, GradeReport, Status
-from grader.text import clean_model
+from grader.text import clean_model, clip
 
 STATUS_STYLE = {
     Status.PASSED: "bold green",
@@ -79,26 +79,19 @@ def _section_table(report: GradeReport) -> Table:
     return table
 
 
-def _clip(message: str) -> str:
-    lines = message.strip().splitlines()
-    if len(lines) <= MESSAGE_LINES:
-        return "\n".join(lines)
-    return "\n".join([*lines[:MESSAGE_LINES], f"… ({len(lines) - MESSAGE_LINES} more lines)"])
-
-
 def _details(result: ExerciseResult) -> Panel | None:
     """What went wrong in one exercise: its message and each test that did not pass."""
     if result.status in {Status.PASSED, Status.MISSING}:
         return None
     parts: list[Text] = [Text(result.message, style=STATUS_STYLE[result.status])]
     if result.status == Status.ERROR and result.output:
-        tail = result.output.strip().splitlines()[-MESSAGE_LINES:]
-        parts.append(Text("\n" + "\n".join(tail), style="dim"))
+        tail = clip(result.output.strip(), MESSAGE_LINES, unit="lines", keep="end")
+        parts.append(Text("\n" + tail, style="dim"))
     for test in result.tests:
         if test.outcome != "passed":
             parts.append(Text(f"\n{test.outcome.upper()} {test.name}", style="bold"))
             if test.message:
-                parts.append(Text(_clip(test.message)))
+                parts.append(Text(clip(test.message.strip(), MESSAGE_LINES, unit="lines")))
     return Panel(
         Group(*parts), title=Text(f"{result.id}: {result.status.value}"), title_align="left"
     )
