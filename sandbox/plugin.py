@@ -19,6 +19,8 @@ MESSAGE_LIMIT = 4000  # characters kept of one failure message
 
 
 def _clip(text: str) -> str:
+    """The runner-side twin of ``grader.text.clip`` (the test process cannot import grader/):
+    at most MESSAGE_LIMIT characters, the note of what was cut included."""
     if len(text) <= MESSAGE_LIMIT:
         return text
     return text[: MESSAGE_LIMIT - 40] + f"\n… [{len(text) - MESSAGE_LIMIT + 40} characters cut]"
