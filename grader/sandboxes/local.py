@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from grader.errors import InfrastructureError
+from grader.paths import SHIPPED_DIR
 from grader.sandboxes import Job, SandboxOutcome
 from grader.sandboxes.workspace import (
     REQUEST_NAME,
@@ -175,7 +176,14 @@ def bubblewrap_command(
     command += ["--perms", "1777", "--size", str(SHM_LIMIT), "--tmpfs", "/dev/shm"]
     command += ["--perms", "1777", "--size", str(SCRATCH_LIMIT), "--tmpfs", str(SCRATCH_INSIDE)]
     made |= {"/proc", "/dev", str(SCRATCH_INSIDE)}
-    secret = [os.path.realpath(path) for path in (runner_dir, *hidden)]
+    # Installed from a wheel, the catalog and the runner sit inside site-packages (grader/data/):
+    # the runtime is bound all the same and an empty tmpfs hides that folder.
+    shipped = os.path.realpath(SHIPPED_DIR) if SHIPPED_DIR.is_dir() else None
+    secret = [
+        path
+        for path in (os.path.realpath(p) for p in (runner_dir, *hidden))
+        if shipped is None or not _within(path, shipped)
+    ]
     bound: list[str] = []
     for folder in runtime_dirs(python):  # sorted: a folder comes before what it holds
         if any(_within(path, folder) for path in secret) or any(
@@ -194,6 +202,8 @@ def bubblewrap_command(
         bound.append(folder)  # after /tmp's tmpfs: a runtime under /tmp stays visible
         command += [*parents(folder), "--ro-bind", folder, folder]
         made.add(folder)
+    if shipped is not None and any(_within(shipped, folder) for folder in bound):
+        command += ["--perms", "0555", "--size", "4096", "--tmpfs", shipped]
     command += [*parents(str(RUNNER_INSIDE)), "--ro-bind", str(runner_dir), str(RUNNER_INSIDE)]
     command += ["--ro-bind", str(work), str(WORK_INSIDE), "--remount-ro", "/"]
     command += ["--chdir", str(WORK_INSIDE), "--"]
