@@ -5,6 +5,7 @@ import time
 
 import pytest
 import solution
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def hide_digits(group: str, keep: int) -> str:
     ],
 )
 def test_email_addresses_keep_first_character_and_domain(text: str, expected: str) -> None:
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -79,40 +80,40 @@ def test_email_addresses_keep_first_character_and_domain(text: str, expected: st
     ],
 )
 def test_text_that_is_not_an_email_address_is_unchanged(text: str) -> None:
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 def test_email_local_part_is_the_whole_run_before_the_at_sign() -> None:
-    assert mask("prefix.john.smith@example.com") == "p***@example.com"
-    assert mask("see:john@example.com") == "see:j***@example.com"
+    assert same(mask("prefix.john.smith@example.com"), "p***@example.com")
+    assert same(mask("see:john@example.com"), "see:j***@example.com")
 
 
 def test_email_domain_is_as_long_as_possible() -> None:
-    assert mask("x@a.bb.cc.dd") == "x***@a.bb.cc.dd"
+    assert same(mask("x@a.bb.cc.dd"), "x***@a.bb.cc.dd")
     # "c1" cannot end a domain, so the longest valid domain is "a.bb".
-    assert mask("x@a.bb.c1 end") == "x***@a.bb.c1 end"
+    assert same(mask("x@a.bb.c1 end"), "x***@a.bb.c1 end")
 
 
 def test_email_domain_stops_before_a_trailing_dot_or_bad_label() -> None:
-    assert mask("x@example.com.") == "x***@example.com."
-    assert mask("x@example.com.1") == "x***@example.com.1"
-    assert mask("x@example.com-x") == "x@example.com-x"
+    assert same(mask("x@example.com."), "x***@example.com.")
+    assert same(mask("x@example.com.1"), "x***@example.com.1")
+    assert same(mask("x@example.com-x"), "x@example.com-x")
 
 
 def test_masked_email_is_itself_an_email_and_masks_to_itself() -> None:
-    assert mask("j***@example.com") == "j***@example.com"
-    assert mask("****@example.com") == "****@example.com"
+    assert same(mask("j***@example.com"), "j***@example.com")
+    assert same(mask("****@example.com"), "****@example.com")
 
 
 def test_digits_inside_an_email_belong_to_the_email() -> None:
-    assert mask("4111111111111111@example.com") == "4***@example.com"
-    assert mask("me@4111111111111111.example.com") == "m***@4111111111111111.example.com"
-    assert mask("+441234567890@example.com") == "+***@example.com"
+    assert same(mask("4111111111111111@example.com"), "4***@example.com")
+    assert same(mask("me@4111111111111111.example.com"), "m***@4111111111111111.example.com")
+    assert same(mask("+441234567890@example.com"), "+***@example.com")
 
 
 def test_a_number_glued_to_a_top_level_domain_is_not_part_of_an_email() -> None:
-    assert mask("x@a.bc4111111111111111") == "x@a.bc************1111"
-    assert mask("x@a.bc************1111") == "x@a.bc************1111"
+    assert same(mask("x@a.bc4111111111111111"), "x@a.bc************1111")
+    assert same(mask("x@a.bc************1111"), "x@a.bc************1111")
 
 
 # ---------------------------------------------------------------- card numbers
@@ -150,7 +151,7 @@ def test_known_test_cards_pass_the_suites_luhn_helper() -> None:
 def test_luhn_valid_cards_keep_their_last_four_digits_and_separators(
     text: str, expected: str
 ) -> None:
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +166,7 @@ def test_luhn_valid_cards_keep_their_last_four_digits_and_separators(
     ],
 )
 def test_cards_are_found_wherever_they_are(text: str, expected: str) -> None:
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -180,39 +181,39 @@ def test_cards_are_found_wherever_they_are(text: str, expected: str) -> None:
     ],
 )
 def test_luhn_invalid_or_wrong_length_numbers_are_untouched(text: str) -> None:
-    assert mask(text) == text
-    assert mask(f"ref {text} end") == f"ref {text} end"
+    assert same(mask(text), text)
+    assert same(mask(f"ref {text} end"), f"ref {text} end")
 
 
 def test_all_zero_numbers_are_luhn_valid_cards() -> None:
-    assert mask("0000000000000") == "*********0000"
+    assert same(mask("0000000000000"), "*********0000")
 
 
 def test_separators_join_digits_only_one_at_a_time() -> None:
     # Two spaces or two hyphens split the digits into short groups: no card.
-    assert mask("4111  1111  1111  1111") == "4111  1111  1111  1111"
-    assert mask("4111--1111--1111--1111") == "4111--1111--1111--1111"
-    assert mask("4111 - 1111 - 1111 - 1111") == "4111 - 1111 - 1111 - 1111"
-    assert mask("4111_1111_1111_1111") == "4111_1111_1111_1111"
-    assert mask("4111.1111.1111.1111") == "4111.1111.1111.1111"
+    assert same(mask("4111  1111  1111  1111"), "4111  1111  1111  1111")
+    assert same(mask("4111--1111--1111--1111"), "4111--1111--1111--1111")
+    assert same(mask("4111 - 1111 - 1111 - 1111"), "4111 - 1111 - 1111 - 1111")
+    assert same(mask("4111_1111_1111_1111"), "4111_1111_1111_1111")
+    assert same(mask("4111.1111.1111.1111"), "4111.1111.1111.1111")
 
 
 def test_a_digit_group_is_judged_as_a_whole() -> None:
     # A valid card followed by " d" is one 17-digit group, judged by its own checksum.
     valid = luhn_check_digit(VISA)
     invalid = str((int(valid) + 1) % 10)
-    assert mask(f"{VISA} {invalid}") == f"{VISA} {invalid}"
-    assert mask(f"{VISA} {valid}") == f"{'*' * 13}111 {valid}"
-    assert mask(f"{VISA}-{invalid} and more") == f"{VISA}-{invalid} and more"
+    assert same(mask(f"{VISA} {invalid}"), f"{VISA} {invalid}")
+    assert same(mask(f"{VISA} {valid}"), f"{'*' * 13}111 {valid}")
+    assert same(mask(f"{VISA}-{invalid} and more"), f"{VISA}-{invalid} and more")
 
 
 def test_odd_length_cards_use_luhn_from_the_right() -> None:
     # 15 and 13 digits: doubling from the left instead of the right gets these wrong.
-    assert mask(AMEX) == "***********0005"
-    assert mask(VISA_13) == "*********2222"
-    assert mask("378282246310006") == "378282246310006"
+    assert same(mask(AMEX), "***********0005")
+    assert same(mask(VISA_13), "*********2222")
+    assert same(mask("378282246310006"), "378282246310006")
     invalid_13 = VISA_13[:-1] + str((int(VISA_13[-1]) + 5) % 10)
-    assert mask(invalid_13) == invalid_13
+    assert same(mask(invalid_13), invalid_13)
 
 
 @pytest.mark.parametrize(
@@ -224,7 +225,7 @@ def test_odd_length_cards_use_luhn_from_the_right() -> None:
     ],
 )
 def test_non_ascii_digits_are_not_digits(text: str) -> None:
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 def test_ordinary_numbers_are_untouched() -> None:
@@ -232,7 +233,7 @@ def test_ordinary_numbers_are_untouched() -> None:
         "Order #123456 shipped 2024-01-02 at 12:30, total $1,234.56 (v1.2.3). "
         "Call 020 7946 0958 or ext. 42. IBAN DE89 3704 0044 0532 0130 00? 1e10, -5."
     )
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 # ---------------------------------------------------------------- phone numbers
@@ -252,7 +253,7 @@ def test_ordinary_numbers_are_untouched() -> None:
     ],
 )
 def test_phone_numbers_keep_plus_last_two_digits_and_separators(text: str, expected: str) -> None:
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -265,17 +266,17 @@ def test_phone_numbers_keep_plus_last_two_digits_and_separators(text: str, expec
     ],
 )
 def test_things_that_are_not_phone_numbers_are_untouched(text: str) -> None:
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 def test_phone_rule_wins_over_card_rule_with_a_plus() -> None:
-    assert mask("+" + AMEX) == "+*************05"
-    assert mask("+" + VISA_13) == "+***********22"
+    assert same(mask("+" + AMEX), "+*************05")
+    assert same(mask("+" + VISA_13), "+***********22")
 
 
 def test_a_plus_before_a_long_valid_card_keeps_the_card_mask() -> None:
-    assert mask("+" + VISA) == "+************1111"
-    assert mask("+" + CARD_19) == "+" + "*" * 15 + CARD_19[-4:]
+    assert same(mask("+" + VISA), "+************1111")
+    assert same(mask("+" + CARD_19), "+" + "*" * 15 + CARD_19[-4:])
 
 
 # ---------------------------------------------------------------- mixed text
@@ -286,26 +287,27 @@ def test_readme_example() -> None:
         "Contact jane.doe@example.com or +44 20 7946 0958. "
         "Card 4111 1111 1111 1111, ref 4111 1111 1111 1112, due 2024-01-02."
     )
-    assert mask(text) == (
+    assert same(
+        mask(text),
         "Contact j***@example.com or +** ** **** **58. "
-        "Card **** **** **** 1111, ref 4111 1111 1111 1112, due 2024-01-02."
+        "Card **** **** **** 1111, ref 4111 1111 1111 1112, due 2024-01-02.",
     )
 
 
 def test_multiline_text_keeps_its_layout() -> None:
     text = f"From: ann@example.com\nTo: ben@example.com\r\n\tCard: {MASTERCARD}\n"
-    assert mask(text) == (
-        "From: a***@example.com\nTo: b***@example.com\r\n\tCard: ************4444\n"
+    assert same(
+        mask(text), "From: a***@example.com\nTo: b***@example.com\r\n\tCard: ************4444\n"
     )
 
 
 def test_empty_text() -> None:
-    assert mask("") == ""
+    assert same(mask(""), "")
 
 
 def test_the_input_string_is_returned_equal_when_there_is_nothing_to_mask() -> None:
     text = "Nothing to see: ünïcödé ✓, 12 apples, +1 2 3."
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 # ---------------------------------------------------------------- properties
@@ -380,22 +382,22 @@ def documents(draw: st.DrawFn) -> tuple[str, str]:
 @given(documents())
 def test_property_embedded_pii_is_masked_exactly(document: tuple[str, str]) -> None:
     text, expected = document
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @settings(max_examples=60)
 @given(cards())
 def test_property_every_luhn_valid_13_to_19_digit_card_is_masked(card: tuple[str, str]) -> None:
     text, expected = card
-    assert mask(text) == expected
+    assert same(mask(text), expected)
 
 
 @settings(max_examples=60)
 @given(invalid_cards())
 def test_property_luhn_invalid_digit_groups_are_untouched(card: tuple[str, str]) -> None:
     text, _ = card
-    assert mask(text) == text
-    assert mask(f"x {text} y") == f"x {text} y"
+    assert same(mask(text), text)
+    assert same(mask(f"x {text} y"), f"x {text} y")
 
 
 @settings(max_examples=100)
@@ -406,7 +408,7 @@ def test_property_luhn_invalid_digit_groups_are_untouched(card: tuple[str, str])
     )
 )
 def test_property_text_without_at_signs_or_ascii_digits_is_unchanged(text: str) -> None:
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 SHORT_NUMBERS = st.text("0123456789", min_size=1, max_size=7)
@@ -417,7 +419,7 @@ WORDS = st.text(st.characters(exclude_characters="@0123456789", exclude_categori
 @given(st.lists(st.one_of(WORDS, SHORT_NUMBERS, SHORT_NUMBERS.map(lambda n: "+" + n))))
 def test_property_short_numbers_and_words_are_unchanged(parts: list[str]) -> None:
     text = ", ".join(parts)
-    assert mask(text) == text
+    assert same(mask(text), text)
 
 
 PII_PRONE = st.lists(
@@ -437,13 +439,15 @@ PII_PRONE = st.lists(
 @given(st.one_of(PII_PRONE, documents().map(lambda d: d[0])))
 def test_property_masking_is_idempotent(text: str) -> None:
     once = mask(text)
-    assert mask(once) == once
+    assert type(once) is str
+    assert same(mask(once), once)
 
 
 @settings(max_examples=100)
 @given(PII_PRONE)
 def test_property_masking_keeps_length_except_for_emails(text: str) -> None:
     masked = mask(text)
+    assert type(masked) is str
     if "@" not in text:
         assert len(masked) == len(text)
         assert all(
@@ -499,7 +503,7 @@ def megabyte_of_logs() -> str:
     return body
 
 
-@pytest.mark.performance
+@pytest.mark.performance(cpu_s=8.0)
 def test_masking_a_megabyte_takes_cpu_time_comparable_to_a_linear_oracle() -> None:
     text = megabyte_of_logs()
     assert 900_000 < len(text) < 1_300_000
@@ -509,7 +513,7 @@ def test_masking_a_megabyte_takes_cpu_time_comparable_to_a_linear_oracle() -> No
     start = time.process_time()
     masked = mask(text)
     candidate_seconds = time.process_time() - start
-    assert masked == expected
+    assert same(masked, expected)
     budget = max(10 * oracle_seconds, 1.0)
     assert candidate_seconds <= budget, (
         f"mask_pii took {candidate_seconds:.2f}s of CPU on {len(text)} characters; a linear "
