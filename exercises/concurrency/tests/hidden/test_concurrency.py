@@ -16,6 +16,7 @@ from multiprocessing.managers import SyncManager
 from typing import Any
 
 import pytest
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from process_helpers import (
@@ -78,18 +79,18 @@ def raising(error: BaseException, calls: list[int], index: int) -> Callable[[], 
 def test_io_bound_returns_results_in_input_order() -> None:
     calls: list[int] = []
     funcs = [returning(f"r{i}", calls, i) for i in range(6)]
-    assert run_io_bound(funcs, 3) == [f"r{i}" for i in range(6)]
+    assert same(run_io_bound(funcs, 3), [f"r{i}" for i in range(6)])
     assert sorted(calls) == list(range(6))
 
 
 def test_io_bound_empty_input_gives_empty_list() -> None:
-    assert run_io_bound([], 4) == []
+    assert same(run_io_bound([], 4), [])
 
 
 def test_io_bound_accepts_a_generator_of_callables() -> None:
     calls: list[int] = []
     funcs = (returning(i * 10, calls, i) for i in range(5))
-    assert run_io_bound(funcs, 2) == [0, 10, 20, 30, 40]
+    assert same(run_io_bound(funcs, 2), [0, 10, 20, 30, 40])
 
 
 @pytest.mark.parametrize("bad", [0, -1])
@@ -124,7 +125,7 @@ def test_io_bound_runs_max_workers_calls_at_once_barrier_opens() -> None:
 
     results = run_io_bound([task(i) for i in range(n)], workers)
     assert broken == [], f"fewer than {workers} calls ran at once (barrier broke for {broken})"
-    assert results == list(range(n))
+    assert same(results, list(range(n)))
     assert counter.peak <= workers
 
 
@@ -166,7 +167,7 @@ def test_io_bound_never_runs_more_than_max_workers_at_once() -> None:
         observer.join()
     assert counter.peak <= workers, f"{counter.peak} calls ran at once with max_workers={workers}"
     assert was_reached, f"never {workers} calls at once"
-    assert results == list(range(n))
+    assert same(results, list(range(n)))
 
 
 def test_io_bound_with_one_worker_runs_calls_one_at_a_time() -> None:
@@ -182,7 +183,7 @@ def test_io_bound_with_one_worker_runs_calls_one_at_a_time() -> None:
 
         return call
 
-    assert run_io_bound([task(i) for i in range(8)], 1) == list(range(8))
+    assert same(run_io_bound([task(i) for i in range(8)], 1), list(range(8)))
     assert counter.peak == 1
     assert sorted(calls) == list(range(8))
 
@@ -203,7 +204,7 @@ def test_io_bound_results_in_input_order_when_calls_finish_in_reverse() -> None:
 
         return call
 
-    assert run_io_bound([task(i) for i in range(n)], n) == [f"result {i}" for i in range(n)]
+    assert same(run_io_bound([task(i) for i in range(n)], n), [f"result {i}" for i in range(n)])
 
 
 def test_io_bound_starts_the_next_call_as_soon_as_a_slot_frees_not_in_batches() -> None:
@@ -219,7 +220,7 @@ def test_io_bound_starts_the_next_call_as_soon_as_a_slot_frees_not_in_batches() 
         second_done.set()
         return "third"
 
-    assert run_io_bound([first, lambda: "second", third], 2) == ["first", "second", "third"]
+    assert same(run_io_bound([first, lambda: "second", third], 2), ["first", "second", "third"])
 
 
 def test_io_bound_reraises_the_very_exception_object() -> None:
@@ -302,7 +303,7 @@ def test_io_bound_property_results_in_order_or_first_failure(
     ]
     first_error = next((o for o in outcomes if isinstance(o, Boom)), None)
     if first_error is None:
-        assert run_io_bound(funcs, workers) == outcomes
+        assert same(run_io_bound(funcs, workers), outcomes)
     else:
         with pytest.raises(Boom) as excinfo:
             run_io_bound(funcs, workers)
@@ -323,15 +324,15 @@ def manager() -> Iterator[SyncManager]:
 
 
 def test_cpu_bound_maps_in_input_order() -> None:
-    assert run_cpu_bound(square, [3, 1, 4, 1, 5, 9, 2, 6], 2) == [9, 1, 16, 1, 25, 81, 4, 36]
+    assert same(run_cpu_bound(square, [3, 1, 4, 1, 5, 9, 2, 6], 2), [9, 1, 16, 1, 25, 81, 4, 36])
 
 
 def test_cpu_bound_empty_input_gives_empty_list() -> None:
-    assert run_cpu_bound(square, [], 2) == []
+    assert same(run_cpu_bound(square, [], 2), [])
 
 
 def test_cpu_bound_accepts_a_generator_of_items() -> None:
-    assert run_cpu_bound(square, (i for i in range(5)), 2) == [0, 1, 4, 9, 16]
+    assert same(run_cpu_bound(square, (i for i in range(5)), 2), [0, 1, 4, 9, 16])
 
 
 @pytest.mark.parametrize("bad", [0, -2])
@@ -344,6 +345,7 @@ def test_cpu_bound_rejects_max_workers_below_one(bad: int) -> None:
 
 def test_cpu_bound_runs_in_worker_processes_not_in_the_caller() -> None:
     pids = run_cpu_bound(worker_pid, range(6), 2)
+    assert type(pids) is list and all(type(pid) is int for pid in pids)
     assert len(pids) == 6
     assert os.getpid() not in pids, "func ran in the calling process (threads are not processes)"
 
@@ -356,9 +358,12 @@ def test_cpu_bound_runs_max_workers_processes_in_parallel(manager: SyncManager) 
     lock = manager.Lock()
     jobs = [(barrier, lock, state, i) for i in range(n)]
     results = run_cpu_bound(wait_for_barrier, jobs, workers)
-    assert [index for index, _, _ in results] == list(range(n))
-    assert all(opened for _, _, opened in results), f"fewer than {workers} calls ran at once"
+    assert same([index for index, _, _ in results], list(range(n)))
+    assert all(opened is True for _, _, opened in results), (
+        f"fewer than {workers} calls ran at once"
+    )
     pids = {pid for _, pid, _ in results}
+    assert all(type(pid) is int for pid in pids)
     assert os.getpid() not in pids
     assert len(pids) >= workers, "the calls that met at the barrier shared a process"
     assert state["peak"] <= workers
@@ -370,7 +375,7 @@ def test_cpu_bound_never_runs_more_than_max_workers_at_once(manager: SyncManager
     state = manager.dict(running=0, peak=0)
     too_many, window_over = manager.Event(), manager.Event()
     jobs = [(lock, state, too_many, window_over, limit, i) for i in range(n)]
-    assert run_cpu_bound(hold_slot, jobs, limit) == list(range(n))
+    assert same(run_cpu_bound(hold_slot, jobs, limit), list(range(n)))
     assert state["peak"] <= limit, f"{state['peak']} calls ran at once with max_workers={limit}"
 
 
@@ -379,14 +384,14 @@ def test_cpu_bound_results_in_input_order_when_items_finish_in_reverse(
 ) -> None:
     events = (manager.Event(), manager.Event())
     jobs = [(events, 0), (events, 1)]
-    assert run_cpu_bound(finish_after_next, jobs, 2) == ["item 0", "item 1"]
+    assert same(run_cpu_bound(finish_after_next, jobs, 2), ["item 0", "item 1"])
 
 
 def test_cpu_bound_raises_copy_of_first_failure_in_input_order() -> None:
     with pytest.raises(Boom) as excinfo:
         run_cpu_bound(fail_on_odd, [2, 4, 3, 6, 5], 2)
     assert type(excinfo.value) is Boom
-    assert excinfo.value.args == ("odd", 3)
+    assert same(excinfo.value.args, ("odd", 3))
 
 
 def test_cpu_bound_raises_first_failure_in_input_order_not_first_in_time(
@@ -396,7 +401,7 @@ def test_cpu_bound_raises_first_failure_in_input_order_not_first_in_time(
     item1_failing = manager.Event()
     with pytest.raises(Boom) as excinfo:
         run_cpu_bound(fail_in_reverse, [(item1_failing, 0), (item1_failing, 1)], 2)
-    assert excinfo.value.args == ("item", 0)
+    assert same(excinfo.value.args, ("item", 0))
 
 
 def test_cpu_bound_leaves_no_worker_process_running(manager: SyncManager) -> None:
@@ -414,4 +419,4 @@ def test_cpu_bound_leaves_no_worker_process_running(manager: SyncManager) -> Non
     workers=st.integers(min_value=1, max_value=3),
 )
 def test_cpu_bound_property_same_as_builtin_map(items: list[int], workers: int) -> None:
-    assert run_cpu_bound(square, items, workers) == [square(x) for x in items]
+    assert same(run_cpu_bound(square, items, workers), [square(x) for x in items])
