@@ -4,7 +4,8 @@ Each submission is graded exactly as `grade` grades one (its own sandbox run, th
 :func:`grader.grading.grade_submission`). What a batch adds: one broken or hostile submission
 becomes a row with an error and never ends the batch; a cache keyed by content, so a re-run
 regrades only what changed; Ctrl-C stops scheduling but lets running gradings finish and clean up;
-and a summary (CSV and JSON) to rank candidates by, with the similarity flags.
+and a summary (CSV and JSON) to rank candidates by, with the similarity flags. The reports come
+back in memory too, so other formats render from them without reading the files back.
 
 Workers are threads: the grading itself happens in subprocesses or containers.
 """
