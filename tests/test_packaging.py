@@ -107,6 +107,9 @@ def test_the_installed_package_finds_its_files_in_site_packages(installed: Insta
 def test_version_and_catalog(installed: Installed) -> None:
     assert grader.__version__ in installed.run("grader", "--version")
     assert catalog_table(Catalog.load()) in installed.run("grader", "exercises", "--markdown")
+    fixtures = REPO / "tests" / "fixtures" / "exercises"
+    other = installed.run("grader", "exercises", "--markdown", "--exercises-dir", fixtures)
+    assert catalog_table(Catalog.load(fixtures)) in other
 
 
 def test_kit(installed: Installed, tmp_path: Path) -> None:
