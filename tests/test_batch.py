@@ -76,11 +76,21 @@ DISGUISED = (
 
 
 def daemon_loop(marker: str) -> str:
-    """Leaves a process behind (marked, to be found) and then never returns."""
+    """Tries to leave a process behind (marked, to be found), then never returns.
+
+    The referee refuses to start programs, so the attempt is caught and the loop still runs: the
+    exercise times out either way, and a process that did start must die with its grading.
+    """
     return (
-        "import subprocess, sys\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', '{marker}'],"
-        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n" + LOOP
+        "import subprocess, sys\n\n"
+        "def add(a, b):\n"
+        "    try:\n"
+        f"        subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', '{marker}'],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "    except PermissionError:\n"
+        "        pass\n"
+        "    while True:\n"
+        "        pass\n"
     )
 
 
