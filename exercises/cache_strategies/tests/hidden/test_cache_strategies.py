@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import pytest
+from exact import same
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -98,20 +99,20 @@ def test_ttl_must_be_positive(ttl: float) -> None:
 def test_get_of_a_missing_key_is_a_miss_raising_key_error(cache: TTLCache[Any, Any]) -> None:
     with pytest.raises(KeyError):
         cache.get("nope")
-    assert (cache.hits, cache.misses) == (0, 1)
+    assert same((cache.hits, cache.misses), (0, 1))
 
 
 def test_set_then_get_is_a_hit(cache: TTLCache[Any, Any]) -> None:
     cache.set("k", "v")
-    assert cache.get("k") == "v"
-    assert cache.get("k") == "v"
-    assert (cache.hits, cache.misses) == (2, 0)
+    assert same(cache.get("k"), "v")
+    assert same(cache.get("k"), "v")
+    assert same((cache.hits, cache.misses), (2, 0))
 
 
 def test_entry_is_fresh_until_just_before_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
     cache.set("k", "v")
     clock.advance(TTL - 0.5)
-    assert cache.get("k") == "v"
+    assert same(cache.get("k"), "v")
 
 
 def test_entry_expires_at_exactly_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
@@ -119,7 +120,7 @@ def test_entry_expires_at_exactly_ttl(cache: TTLCache[Any, Any], clock: FakeCloc
     clock.advance(TTL)
     with pytest.raises(KeyError):
         cache.get("k")
-    assert (cache.hits, cache.misses) == (0, 1)
+    assert same((cache.hits, cache.misses), (0, 1))
 
 
 def test_expired_entry_stays_expired_and_can_be_set_again(
@@ -132,8 +133,8 @@ def test_expired_entry_stays_expired_and_can_be_set_again(
     with pytest.raises(KeyError):
         cache.get("k")
     cache.set("k", "new")
-    assert cache.get("k") == "new"
-    assert (cache.hits, cache.misses) == (1, 2)
+    assert same(cache.get("k"), "new")
+    assert same((cache.hits, cache.misses), (1, 2))
 
 
 def test_set_replaces_the_value_and_restarts_the_ttl(
@@ -143,7 +144,7 @@ def test_set_replaces_the_value_and_restarts_the_ttl(
     clock.advance(TTL - 1)
     cache.set("k", 2)
     clock.advance(TTL - 1)
-    assert cache.get("k") == 2
+    assert same(cache.get("k"), 2)
     clock.advance(1)
     with pytest.raises(KeyError):
         cache.get("k")
@@ -158,7 +159,7 @@ def test_delete_removes_and_ignores_absent_keys_without_counting(
     cache.delete("never-set")
     with pytest.raises(KeyError):
         cache.get("k")
-    assert (cache.hits, cache.misses) == (0, 1)
+    assert same((cache.hits, cache.misses), (0, 1))
 
 
 def test_keys_are_independent_and_any_hashable(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
@@ -169,19 +170,19 @@ def test_keys_are_independent_and_any_hashable(cache: TTLCache[Any, Any], clock:
     clock.advance(5)
     with pytest.raises(KeyError):
         cache.get(("user", 1))
-    assert cache.get(("user", 2)) == "grace"
-    assert cache.get(3) == "three"
+    assert same(cache.get(("user", 2)), "grace")
+    assert same(cache.get(3), "three")
 
 
 @pytest.mark.parametrize("value", [None, 0, "", False, (), 0.0])
 def test_falsy_values_are_cached_like_any_other(cache: TTLCache[Any, Any], value: object) -> None:
     cache.set("k", value)
-    assert cache.get("k") == value
+    assert same(cache.get("k"), value)
     loader = Loader(value)
-    assert cache.get_or_load("other", loader) == value
-    assert cache.get_or_load("other", loader) == value
-    assert loader.keys == ["other"]
-    assert (cache.hits, cache.misses) == (2, 1)
+    assert same(cache.get_or_load("other", loader), value)
+    assert same(cache.get_or_load("other", loader), value)
+    assert same(loader.keys, ["other"])
+    assert same((cache.hits, cache.misses), (2, 1))
 
 
 # ---------------------------------------------------------------- cache-aside
@@ -189,17 +190,17 @@ def test_falsy_values_are_cached_like_any_other(cache: TTLCache[Any, Any], value
 
 def test_get_or_load_loads_once_then_hits(cache: TTLCache[Any, Any]) -> None:
     loader = Loader({"id": 1})
-    assert cache.get_or_load(1, loader) == {"id": 1}
-    assert cache.get_or_load(1, loader) == {"id": 1}
-    assert loader.keys == [1]
-    assert (cache.hits, cache.misses) == (1, 1)
+    assert same(cache.get_or_load(1, loader), {"id": 1})
+    assert same(cache.get_or_load(1, loader), {"id": 1})
+    assert same(loader.keys, [1])
+    assert same((cache.hits, cache.misses), (1, 1))
 
 
 def test_get_or_load_returns_what_was_set(cache: TTLCache[Any, Any]) -> None:
     cache.set("k", "cached")
     loader = Loader("loaded")
-    assert cache.get_or_load("k", loader) == "cached"
-    assert loader.keys == []
+    assert same(cache.get_or_load("k", loader), "cached")
+    assert same(loader.keys, [])
 
 
 def test_get_or_load_reloads_after_expiry_with_a_fresh_ttl(
@@ -211,8 +212,8 @@ def test_get_or_load_reloads_after_expiry_with_a_fresh_ttl(
     cache.get_or_load("k", loader)
     clock.advance(TTL - 1)
     cache.get_or_load("k", loader)
-    assert loader.keys == ["k", "k"]
-    assert (cache.hits, cache.misses) == (1, 2)
+    assert same(loader.keys, ["k", "k"])
+    assert same((cache.hits, cache.misses), (1, 2))
 
 
 def test_loaded_value_is_stored_with_the_time_after_the_loader_returned(
@@ -221,7 +222,7 @@ def test_loaded_value_is_stored_with_the_time_after_the_loader_returned(
     slow = Loader("v", on_call=lambda: clock.advance(6))  # the load itself takes 6 s
     cache.get_or_load("k", slow)
     clock.advance(TTL - 1)  # 9 s after the load finished, 15 s after it started
-    assert cache.get("k") == "v"
+    assert same(cache.get("k"), "v")
     clock.advance(1)
     with pytest.raises(KeyError):
         cache.get("k")
@@ -240,9 +241,9 @@ def test_loader_exception_propagates_and_nothing_is_cached(cache: TTLCache[Any, 
     assert caught.value is error
     with pytest.raises(KeyError):
         cache.get("k")
-    assert cache.get_or_load("k", Loader("ok")) == "ok"
-    assert calls == ["k"]
-    assert (cache.hits, cache.misses) == (0, 3)
+    assert same(cache.get_or_load("k", Loader("ok")), "ok")
+    assert same(calls, ["k"])
+    assert same((cache.hits, cache.misses), (0, 3))
 
 
 def test_failed_reload_does_not_bring_back_the_expired_value(
@@ -288,7 +289,7 @@ class TTLCacheMachine(RuleBasedStateMachine):
     def get(self, key: str) -> None:
         if self._fresh(key):
             self.hits += 1
-            assert self.cache.get(key) == self.model[key][0]
+            assert same(self.cache.get(key), self.model[key][0])
         else:
             self.misses += 1
             with pytest.raises(KeyError):
@@ -306,17 +307,17 @@ class TTLCacheMachine(RuleBasedStateMachine):
 
         if self._fresh(key):
             self.hits += 1
-            assert self.cache.get_or_load(key, loader) == self.model[key][0]
-            assert loaded == []
+            assert same(self.cache.get_or_load(key, loader), self.model[key][0])
+            assert same(loaded, [])
             return
         self.misses += 1
         if fails:
             with pytest.raises(LookupError):
                 self.cache.get_or_load(key, loader)
         else:
-            assert self.cache.get_or_load(key, loader) == value
+            assert same(self.cache.get_or_load(key, loader), value)
             self.model[key] = (value, self.clock.now + TTL)
-        assert loaded == [key]
+        assert same(loaded, [key])
 
     @rule(key=keys)
     def delete(self, key: str) -> None:
@@ -329,7 +330,7 @@ class TTLCacheMachine(RuleBasedStateMachine):
 
     @invariant()
     def counts_match(self) -> None:
-        assert (self.cache.hits, self.cache.misses) == (self.hits, self.misses)
+        assert same((self.cache.hits, self.cache.misses), (self.hits, self.misses))
 
 
 TTLCacheMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
@@ -356,11 +357,11 @@ def test_write_through_exposes_its_ttl_cache(wt: WriteThroughCache[Any, Any]) ->
 def test_read_miss_reads_the_store_once_then_serves_from_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
-    assert wt.read("ada") == 1
-    assert wt.read("ada") == 1
-    assert wt.read("ada") == 1
-    assert store.calls == [("get", "ada")]
-    assert (wt.cache.hits, wt.cache.misses) == (2, 1)
+    assert same(wt.read("ada"), 1)
+    assert same(wt.read("ada"), 1)
+    assert same(wt.read("ada"), 1)
+    assert same(store.calls, [("get", "ada")])
+    assert same((wt.cache.hits, wt.cache.misses), (2, 1))
 
 
 def test_read_of_a_key_the_store_lacks_raises_key_error_and_caches_nothing(
@@ -370,9 +371,9 @@ def test_read_of_a_key_the_store_lacks_raises_key_error_and_caches_nothing(
         wt.read("nobody")
     with pytest.raises(KeyError):
         wt.read("nobody")
-    assert store.reads == 2
+    assert same(store.reads, 2)
     store.data["nobody"] = 0
-    assert wt.read("nobody") == 0
+    assert same(wt.read("nobody"), 0)
 
 
 def test_read_rereads_the_store_after_the_ttl(
@@ -381,30 +382,30 @@ def test_read_rereads_the_store_after_the_ttl(
     wt.read("ada")
     store.data["ada"] = 100  # changed behind the cache's back: visible after the TTL
     clock.advance(TTL - 1)
-    assert wt.read("ada") == 1
+    assert same(wt.read("ada"), 1)
     clock.advance(1)
-    assert wt.read("ada") == 100
-    assert store.reads == 2
+    assert same(wt.read("ada"), 100)
+    assert same(store.reads, 2)
 
 
 def test_write_goes_to_the_store_then_the_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
     wt.write("linus", 3)
-    assert store.data["linus"] == 3
-    assert store.calls == [("set", "linus")]
-    assert wt.read("linus") == 3
-    assert store.reads == 0
+    assert same(store.data["linus"], 3)
+    assert same(store.calls, [("set", "linus")])
+    assert same(wt.read("linus"), 3)
+    assert same(store.reads, 0)
 
 
 def test_write_replaces_a_cached_value_without_reading_the_store(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
-    assert wt.read("ada") == 1
+    assert same(wt.read("ada"), 1)
     wt.write("ada", 10)
-    assert wt.read("ada") == 10
-    assert store.data["ada"] == 10
-    assert store.reads == 1
+    assert same(wt.read("ada"), 10)
+    assert same(store.data["ada"], 10)
+    assert same(store.reads, 1)
 
 
 def test_written_value_is_fresh_for_a_full_ttl(
@@ -412,24 +413,24 @@ def test_written_value_is_fresh_for_a_full_ttl(
 ) -> None:
     wt.write("k", "v")
     clock.advance(TTL - 0.5)
-    assert wt.read("k") == "v"
-    assert store.reads == 0
+    assert same(wt.read("k"), "v")
+    assert same(store.reads, 0)
     clock.advance(0.5)
-    assert wt.read("k") == "v"
-    assert store.reads == 1
+    assert same(wt.read("k"), "v")
+    assert same(store.reads, 1)
 
 
 def test_failed_write_propagates_and_leaves_the_cached_value(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
-    assert wt.read("ada") == 1
+    assert same(wt.read("ada"), 1)
     store.failing = True
     with pytest.raises(StoreDown):
         wt.write("ada", 99)
     store.failing = False
-    assert wt.read("ada") == 1
-    assert store.data["ada"] == 1
-    assert store.reads == 1
+    assert same(wt.read("ada"), 1)
+    assert same(store.data["ada"], 1)
+    assert same(store.reads, 1)
 
 
 def test_failed_write_of_an_uncached_key_caches_nothing(
@@ -441,7 +442,7 @@ def test_failed_write_of_an_uncached_key_caches_nothing(
     store.failing = False
     with pytest.raises(KeyError):
         wt.read("new")
-    assert store.reads == 1
+    assert same(store.reads, 1)
 
 
 def test_failed_write_keeps_the_original_expiry(
@@ -454,37 +455,37 @@ def test_failed_write_keeps_the_original_expiry(
         wt.write("ada", 99)
     store.failing = False
     clock.advance(TTL - 5)
-    assert wt.read("ada") == 1
-    assert store.reads == 2
+    assert same(wt.read("ada"), 1)
+    assert same(store.reads, 2)
 
 
 def test_delete_removes_from_store_and_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
-    assert wt.read("ada") == 1
+    assert same(wt.read("ada"), 1)
     wt.delete("ada")
     assert "ada" not in store.data
     with pytest.raises(KeyError):
         wt.read("ada")
-    assert store.reads == 2
+    assert same(store.reads, 2)
 
 
 def test_delete_of_an_absent_key_is_fine(wt: WriteThroughCache[Any, Any], store: FakeStore) -> None:
     wt.delete("nobody")
-    assert store.calls == [("delete", "nobody")]
+    assert same(store.calls, [("delete", "nobody")])
 
 
 def test_failed_delete_propagates_and_leaves_the_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
-    assert wt.read("grace") == 2
+    assert same(wt.read("grace"), 2)
     store.failing = True
     with pytest.raises(StoreDown):
         wt.delete("grace")
     store.failing = False
-    assert wt.read("grace") == 2
-    assert store.data["grace"] == 2
-    assert store.reads == 1
+    assert same(wt.read("grace"), 2)
+    assert same(store.data["grace"], 2)
+    assert same(store.reads, 1)
 
 
 def test_write_through_caches_falsy_values(
@@ -493,9 +494,9 @@ def test_write_through_caches_falsy_values(
     store.data["zero"] = 0
     store.data["none"] = None
     for _ in range(3):
-        assert wt.read("zero") == 0
+        assert same(wt.read("zero"), 0)
         assert wt.read("none") is None
-    assert store.reads == 2
+    assert same(store.reads, 2)
 
 
 class WriteThroughMachine(RuleBasedStateMachine):
@@ -525,7 +526,7 @@ class WriteThroughMachine(RuleBasedStateMachine):
             if key in self.stored:
                 self.cached[key] = (self.stored[key], self.clock.now + TTL)
         if key in self.stored:
-            assert self.wt.read(key) == self.stored[key], "cache and store disagree"
+            assert same(self.wt.read(key), self.stored[key]), "cache and store disagree"
         else:
             with pytest.raises(KeyError):
                 self.wt.read(key)
@@ -564,12 +565,12 @@ class WriteThroughMachine(RuleBasedStateMachine):
 
     @invariant()
     def store_holds_what_was_written(self) -> None:
-        assert self.store.data == self.stored
+        assert same(self.store.data, self.stored)
 
     @invariant()
     def store_is_read_exactly_on_misses(self) -> None:
-        assert self.store.reads == self.store_reads
-        assert (self.wt.cache.hits, self.wt.cache.misses) == (self.hits, self.misses)
+        assert same(self.store.reads, self.store_reads)
+        assert same((self.wt.cache.hits, self.wt.cache.misses), (self.hits, self.misses))
 
 
 WriteThroughMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
@@ -589,10 +590,10 @@ def test_hot_key_cache_aside_loads_once_per_ttl_window() -> None:
     cache: TTLCache[str, str] = TTLCache(WINDOW, clock=clock)
     loader = Loader("hot")
     for _ in range(READS):
-        assert cache.get_or_load("hot", loader) == "hot"
+        assert same(cache.get_or_load("hot", loader), "hot")
         clock.advance(TICK)
     assert len(loader.keys) == 10, f"{len(loader.keys)} loads for {READS} reads of one key"
-    assert (cache.hits, cache.misses) == (READS - 10, 10)
+    assert same((cache.hits, cache.misses), (READS - 10, 10))
 
 
 @pytest.mark.performance
@@ -601,9 +602,9 @@ def test_hot_key_write_through_reads_the_store_once_per_ttl_window() -> None:
     store = FakeStore({"hot": 42})
     wt: WriteThroughCache[str, int] = WriteThroughCache(store, WINDOW, clock=clock)
     for _ in range(READS):
-        assert wt.read("hot") == 42
+        assert same(wt.read("hot"), 42)
         clock.advance(TICK)
-    assert store.reads == 10, f"{store.reads} store reads for {READS} reads of one key"
+    assert same(store.reads, 10), f"{store.reads} store reads for {READS} reads of one key"
 
 
 @pytest.mark.performance
@@ -614,6 +615,6 @@ def test_hot_key_written_often_is_never_read_from_the_store() -> None:
     for i in range(READS):
         if i % 500 == 0:
             wt.write("hot", i)
-        assert wt.read("hot") == i - i % 500
+        assert same(wt.read("hot"), i - i % 500)
         clock.advance(TICK)
-    assert store.reads == 0
+    assert same(store.reads, 0)

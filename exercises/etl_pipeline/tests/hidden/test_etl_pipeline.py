@@ -15,6 +15,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from exact import same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from memory_profiler import memory_usage
@@ -36,6 +37,30 @@ def fields_of(rejection: Rejection) -> list[str]:
     return sorted(error.field for error in rejection.errors)
 
 
+ORDER_FIELDS: dict[str, type] = {
+    "order_id": int,
+    "email": str,
+    "country": str,
+    "amount_cents": int,
+    "date": datetime.date,
+}
+
+
+def describe(item: object) -> tuple[Any, ...]:
+    """An Order's or a Rejection's observable values as plain data, each of exactly its type,
+    so that two items compare without asking their classes' own __eq__."""
+    if isinstance(item, Order):
+        values = tuple(getattr(item, name) for name in ORDER_FIELDS)
+        for (name, kind), value in zip(ORDER_FIELDS.items(), values, strict=True):
+            assert type(value) is kind, f"Order.{name} is {value!r}, not a {kind.__name__}"
+        return ("Order", *values)
+    assert isinstance(item, Rejection), f"neither an Order nor a Rejection: {item!r}"
+    errors = [(error.field, error.message) for error in item.errors]
+    assert type(item.line) is int, f"Rejection.line is {item.line!r}"
+    assert all(type(f) is str and type(m) is str for f, m in errors), errors
+    return ("Rejection", item.line, errors)
+
+
 def only(items: list[Order | Rejection]) -> Order | Rejection:
     assert len(items) == 1, items
     return items[0]
@@ -53,16 +78,16 @@ def test_order_is_a_frozen_pydantic_model() -> None:
 
 def test_order_cleans_a_raw_row() -> None:
     order = Order.model_validate(RAW)
-    assert order.order_id == 7
-    assert order.email == "ada@example.com"
-    assert order.country == "US"
-    assert order.amount_cents == 1250
-    assert order.date == datetime.date(2024, 4, 3)
+    assert same(order.order_id, 7)
+    assert same(order.email, "ada@example.com")
+    assert same(order.country, "US")
+    assert same(order.amount_cents, 1250)
+    assert same(order.date, datetime.date(2024, 4, 3))
 
 
 def test_order_ignores_extra_keys() -> None:
     order = Order.model_validate({**RAW, "note": "gift", "discount": "oops"})
-    assert order.order_id == 7
+    assert same(order.order_id, 7)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +105,7 @@ def test_order_ignores_extra_keys() -> None:
 )
 def test_amount_becomes_exact_integer_cents(text: str, cents: int) -> None:
     order = Order.model_validate({**RAW, "amount": text})
-    assert order.amount_cents == cents
+    assert same(order.amount_cents, cents)
     assert type(order.amount_cents) is int
 
 
@@ -96,7 +121,7 @@ def test_amount_becomes_exact_integer_cents(text: str, cents: int) -> None:
     ],
 )
 def test_dates_in_both_formats_day_first(text: str, day: datetime.date) -> None:
-    assert Order.model_validate({**RAW, "date": text}).date == day
+    assert same(Order.model_validate({**RAW, "date": text}).date, day)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +137,7 @@ def test_other_columns_are_stripped_and_case_normalised(
     column: str, text: str, expected: object
 ) -> None:
     order = Order.model_validate({**RAW, column: text})
-    assert getattr(order, column) == expected
+    assert same(getattr(order, column), expected)
 
 
 INVALID = [
@@ -157,14 +182,14 @@ def test_invalid_column_raises_validation_error_located_at_that_column(
 ) -> None:
     with pytest.raises(pydantic.ValidationError) as caught:
         Order.model_validate({**RAW, column: text})
-    assert [error["loc"] for error in caught.value.errors()] == [(column,)]
+    assert same([error["loc"] for error in caught.value.errors()], [(column,)])
 
 
 def test_validation_reports_every_invalid_column() -> None:
     raw = {"order_id": "x", "email": "y", "country": "zzz", "amount": "-1", "date": "never"}
     with pytest.raises(pydantic.ValidationError) as caught:
         Order.model_validate(raw)
-    assert sorted(error["loc"][0] for error in caught.value.errors()) == sorted(raw)
+    assert same(sorted(error["loc"][0] for error in caught.value.errors()), sorted(raw))
 
 
 # ---------------------------------------------------------------- parse_orders
@@ -174,11 +199,13 @@ def test_parse_orders_accepts_text_a_file_object_and_an_open_file(tmp_path: Path
     text = HEADER + GOOD
     expected = list(parse_orders(text))
     assert len(expected) == 1 and isinstance(expected[0], Order)
-    assert list(parse_orders(io.StringIO(text))) == expected
+    assert same(
+        [describe(item) for item in parse_orders(io.StringIO(text))], [describe(expected[0])]
+    )
     path = tmp_path / "orders.csv"
     path.write_text(text, encoding="utf-8")
     with path.open(encoding="utf-8", newline="") as handle:
-        assert list(parse_orders(handle)) == expected
+        assert same([describe(item) for item in parse_orders(handle)], [describe(expected[0])])
 
 
 def test_parse_orders_yields_orders_and_rejections_in_input_order() -> None:
@@ -191,22 +218,19 @@ def test_parse_orders_yields_orders_and_rejections_in_input_order() -> None:
     )
     items = list(parse_orders(text))
     kinds = [type(item).__name__ for item in items]
-    assert kinds == ["Order", "Rejection", "Order", "Rejection"]
-    assert [item.order_id for item in items if isinstance(item, Order)] == [1, 3]
-    assert [item.line for item in items if isinstance(item, Rejection)] == [3, 5]
+    assert same(kinds, ["Order", "Rejection", "Order", "Rejection"])
+    assert same([item.order_id for item in items if isinstance(item, Order)], [1, 3])
+    assert same([item.line for item in items if isinstance(item, Rejection)], [3, 5])
 
 
 def test_header_is_case_and_space_insensitive_in_any_order_with_extra_columns() -> None:
     text = " Date ,NOTE, Amount,country,EMAIL , order_id\n2024-01-02,gift,3.5,fr,x@y.z,9\n"
     order = only(list(parse_orders(text)))
     assert isinstance(order, Order)
-    assert (order.order_id, order.email, order.country, order.amount_cents) == (
-        9,
-        "x@y.z",
-        "FR",
-        350,
+    assert same(
+        (order.order_id, order.email, order.country, order.amount_cents), (9, "x@y.z", "FR", 350)
     )
-    assert order.date == datetime.date(2024, 1, 2)
+    assert same(order.date, datetime.date(2024, 1, 2))
 
 
 @pytest.mark.parametrize(
@@ -226,10 +250,10 @@ def test_missing_header_or_column_raises_value_error(text: str) -> None:
 
 
 def test_header_only_gives_no_rows() -> None:
-    assert list(parse_orders(HEADER)) == []
+    assert same(list(parse_orders(HEADER)), [])
     report = summarize(HEADER)
-    assert (report.rows_read, report.accepted, report.rejected) == (0, 0, 0)
-    assert report.rejections == [] and report.totals == {}
+    assert same((report.rows_read, report.accepted, report.rejected), (0, 0, 0))
+    assert same(report.rejections, []) and same(report.totals, {})
 
 
 def test_empty_lines_are_skipped_but_count_for_line_numbers() -> None:
@@ -238,23 +262,23 @@ def test_empty_lines_are_skipped_but_count_for_line_numbers() -> None:
     assert len(items) == 2
     rejection = items[0]
     assert isinstance(rejection, Rejection)
-    assert rejection.line == 4
-    assert fields_of(rejection) == ["order_id"]
+    assert same(rejection.line, 4)
+    assert same(fields_of(rejection), ["order_id"])
     report = summarize(text)
-    assert (report.rows_read, report.accepted, report.rejected) == (2, 1, 1)
+    assert same((report.rows_read, report.accepted, report.rejected), (2, 1, 1))
 
 
 def test_empty_lines_before_the_header_are_skipped_and_counted_as_lines() -> None:
     rejection = only(list(parse_orders("\n\n" + HEADER + "x,a@b.c,US,1,2024-01-01\n")))
     assert isinstance(rejection, Rejection)
-    assert rejection.line == 4
+    assert same(rejection.line, 4)
 
 
 def test_whitespace_only_line_is_a_row_with_the_wrong_number_of_fields() -> None:
     rejection = only(list(parse_orders(HEADER + "   \n")))
     assert isinstance(rejection, Rejection)
-    assert rejection.line == 2
-    assert fields_of(rejection) == ["row"]
+    assert same(rejection.line, 2)
+    assert same(fields_of(rejection), ["row"])
 
 
 @pytest.mark.parametrize(
@@ -265,8 +289,8 @@ def test_wrong_number_of_fields_is_one_row_error(row: str) -> None:
     rejection = only(list(parse_orders(HEADER + row)))
     assert isinstance(rejection, Rejection)
     assert len(rejection.errors) == 1
-    assert rejection.errors[0].field == "row"
-    assert rejection.errors[0].message
+    assert same(rejection.errors[0].field, "row")
+    assert type(rejection.errors[0].message) is str and rejection.errors[0].message
 
 
 def test_line_number_is_where_a_multiline_row_starts() -> None:
@@ -278,34 +302,35 @@ def test_line_number_is_where_a_multiline_row_starts() -> None:
         + '4,"d@x.io",US,2,"2024-13-01"\n'  # line 7
     )
     items = list(parse_orders(text))
-    assert [(item.line, fields_of(item)) for item in items if isinstance(item, Rejection)] == [
-        (2, ["email"]),
-        (5, ["date"]),
-        (7, ["date"]),
-    ]
+    assert same(
+        [(item.line, fields_of(item)) for item in items if isinstance(item, Rejection)],
+        [(2, ["email"]), (5, ["date"]), (7, ["date"])],
+    )
 
 
 def test_windows_line_endings() -> None:
     text = (HEADER + GOOD + "\n" + "2,bad,US,1,2024-01-01\n").replace("\n", "\r\n")
     items = list(parse_orders(text))
     assert isinstance(items[0], Order)
-    assert isinstance(items[1], Rejection) and items[1].line == 4
+    assert isinstance(items[1], Rejection) and same(items[1].line, 4)
 
 
 def test_quoted_fields_may_hold_commas() -> None:
     order = only(list(parse_orders(HEADER + '"5","o\'brien,x@y.z","US","1.00","2024-01-01"\n')))
     assert isinstance(order, Order)
-    assert order.email == "o'brien,x@y.z"
+    assert same(order.email, "o'brien,x@y.z")
 
 
 def test_rejection_lists_every_invalid_column_with_a_message() -> None:
     rejection = only(list(parse_orders(HEADER + "0,nope,USA,12.345,2023-02-29\n")))
     assert isinstance(rejection, Rejection)
-    assert fields_of(rejection) == ["amount", "country", "date", "email", "order_id"]
-    assert all(isinstance(e, FieldError) and e.message for e in rejection.errors)
+    assert same(fields_of(rejection), ["amount", "country", "date", "email", "order_id"])
+    assert all(
+        isinstance(e, FieldError) and type(e.message) is str and e.message for e in rejection.errors
+    )
     rejection = only(list(parse_orders(HEADER + "10,ok@x.io,US,-1,2024-01-01\n")))
     assert isinstance(rejection, Rejection)
-    assert fields_of(rejection) == ["amount"]
+    assert same(fields_of(rejection), ["amount"])
 
 
 class LineSource(io.TextIOBase):
@@ -363,6 +388,7 @@ def test_parse_orders_is_lazy_and_reads_only_what_it_needs() -> None:
     first = list(islice(items, 3))
     assert len(first) == 3
     assert source.taken < 10_000, f"{source.taken} lines read to produce 3 rows"
+    assert same([describe(item)[0] for item in first], ["Rejection", "Order", "Order"])
 
 
 # ---------------------------------------------------------------- summarize
@@ -378,13 +404,13 @@ def test_summarize_readme_example() -> None:
         "4,linus@example.com,us\n"
     )
     assert isinstance(report, Report)
-    assert (report.rows_read, report.accepted, report.rejected) == (4, 2, 2)
-    assert report.totals == {"US": 1250, "GB": 700}
+    assert same((report.rows_read, report.accepted, report.rejected), (4, 2, 2))
+    assert same(report.totals, {"US": 1250, "GB": 700})
     bad, short = report.rejections
-    assert bad.line == 5
-    assert fields_of(bad) == ["amount", "country", "date", "email"]
-    assert short.line == 6
-    assert fields_of(short) == ["row"]
+    assert same(bad.line, 5)
+    assert same(fields_of(bad), ["amount", "country", "date", "email"])
+    assert same(short.line, 6)
+    assert same(fields_of(short), ["row"])
 
 
 def test_summarize_totals_per_country_from_accepted_rows_only() -> None:
@@ -397,8 +423,8 @@ def test_summarize_totals_per_country_from_accepted_rows_only() -> None:
         + "5,e@x.io,it,0,2024-01-01\n"
     )
     report = summarize(io.StringIO(text))
-    assert report.totals == {"US": 330, "FR": 5}
-    assert (report.rows_read, report.accepted, report.rejected) == (5, 3, 2)
+    assert same(report.totals, {"US": 330, "FR": 5})
+    assert same((report.rows_read, report.accepted, report.rejected), (5, 3, 2))
 
 
 @dataclass
@@ -488,14 +514,14 @@ def test_property_every_row_is_accepted_or_rejected_with_its_line_and_bad_column
     case: Case,
 ) -> None:
     report = summarize(case.text)
-    assert report.rows_read == case.rows
-    assert report.accepted + report.rejected == report.rows_read
-    assert report.accepted == case.rows - len(case.rejected)
-    assert [(r.line, fields_of(r)) for r in report.rejections] == case.rejected
-    assert report.totals == case.totals
+    assert same(report.rows_read, case.rows)
+    assert same(report.accepted + report.rejected, case.rows)
+    assert same(report.accepted, case.rows - len(case.rejected))
+    assert same([(r.line, fields_of(r)) for r in report.rejections], case.rejected)
+    assert same(report.totals, case.totals)
     items = list(parse_orders(io.StringIO(case.text)))
     assert len(items) == case.rows
-    assert [(r.line, fields_of(r)) for r in items if isinstance(r, Rejection)] == case.rejected
+    assert same([(r.line, fields_of(r)) for r in items if isinstance(r, Rejection)], case.rejected)
 
 
 # ---------------------------------------------------------------- performance
@@ -555,13 +581,13 @@ def cpu_seconds(func: Callable[[], Any]) -> tuple[float, Any]:
     return time.process_time() - start, result
 
 
-@pytest.mark.performance
+@pytest.mark.performance(cpu_s=5.0)
 def test_summarize_cpu_time_is_within_a_small_multiple_of_a_plain_csv_oracle() -> None:
     rows = 60_000
     text = "".join(generated(rows))
     oracle_time, (read, accepted, totals) = cpu_seconds(lambda: oracle_summarize(text))
     candidate_time, report = cpu_seconds(lambda: summarize(text))
-    assert (report.rows_read, report.accepted, report.totals) == (read, accepted, totals)
+    assert same((report.rows_read, report.accepted, report.totals), (read, accepted, totals))
     assert candidate_time <= 10 * oracle_time, (
         f"summarize took {candidate_time:.2f} s of CPU, the oracle {oracle_time:.2f} s"
     )
@@ -592,8 +618,8 @@ def test_summarize_streams_a_large_file_in_flat_memory() -> None:
     baseline, count = _peak_mib(_drain_source)
     peak, report = _peak_mib(_summarize_source)
     assert count == MEMORY_ROWS + 1
-    assert report.rows_read == MEMORY_ROWS
-    assert report.accepted + report.rejected == MEMORY_ROWS
+    assert same(report.rows_read, MEMORY_ROWS)
+    assert same(report.accepted + report.rejected, MEMORY_ROWS)
     assert peak - baseline < ALLOWED_GROWTH_MIB, (
         f"peak memory grew by {peak - baseline:.0f} MiB while summarizing {MEMORY_ROWS} rows"
     )
