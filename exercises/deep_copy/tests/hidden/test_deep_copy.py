@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import solution
+from exact import same
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -150,12 +151,12 @@ def assert_faithful_deep_copy(original: object, copy: object) -> None:
                 stack.append((ok, nk, f"{path}.key#{i}"))
                 stack.append((ov, nv, f"{path}[{ok!r}]"))
         elif type(orig) in (set, frozenset):
-            assert new == orig, f"{path}: set elements differ"
+            assert same(new, orig), f"{path}: set elements differ"
             by_value = {element: element for element in new}  # type: ignore[attr-defined]
             stack.extend((o, by_value[o], f"{path}{{{o!r}}}") for o in orig)  # type: ignore[attr-defined]
         else:
             if hasattr(orig, "__dict__"):
-                assert list(vars(new)) == list(vars(orig)), f"{path}: attribute names differ"
+                assert same(list(vars(new)), list(vars(orig))), f"{path}: attribute names differ"
                 stack.extend(
                     (value, vars(new)[name], f"{path}.{name}") for name, value in vars(orig).items()
                 )
@@ -215,6 +216,20 @@ def mutate_everything(root: object) -> None:
                 object.__setattr__(obj, name, MARK)
 
 
+def deep(obj: Any) -> Any:
+    """``solution.deep_copy(obj)``, required to be of exactly the type of ``obj``."""
+    copy = solution.deep_copy(obj)
+    assert type(copy) is type(obj), f"deep_copy returned a {type(copy).__qualname__}"
+    return copy
+
+
+def shallow(obj: Any) -> Any:
+    """``solution.shallow_copy(obj)``, required to be of exactly the type of ``obj``."""
+    copy = solution.shallow_copy(obj)
+    assert type(copy) is type(obj), f"shallow_copy returned a {type(copy).__qualname__}"
+    return copy
+
+
 def make_plain(**attrs: Any) -> Plain:
     return Plain(**attrs)
 
@@ -243,12 +258,12 @@ def make_plain(**attrs: Any) -> Plain:
     ids=repr,
 )
 def test_deep_copy_returns_atoms_as_they_are(atom: object) -> None:
-    assert solution.deep_copy(atom) is atom
+    assert deep(atom) is atom
 
 
 def test_deep_copy_keeps_the_same_atom_objects_inside_containers() -> None:
     big, text, raw, number = 10**40, "a longer string " * 4, b"\x00bytes" * 3, 3.25
-    copy = solution.deep_copy([big, {"k": text, text: raw}, (number, big), {raw}])
+    copy = deep([big, {"k": text, text: raw}, (number, big), {raw}])
     assert copy[0] is big
     assert copy[1]["k"] is text
     assert list(copy[1])[1] is text
@@ -263,28 +278,28 @@ def test_deep_copy_keeps_the_same_atom_objects_inside_containers() -> None:
 
 def test_deep_copy_nested_lists_are_new_and_independent() -> None:
     original = [1, [2, [3, [4]]]]
-    copy = solution.deep_copy(original)
-    assert copy == original
+    copy = deep(original)
+    assert same(copy, original)
     assert copy is not original
     assert copy[1] is not original[1]
     assert copy[1][1] is not original[1][1]
     copy[1][1][1].append(5)
-    assert original == [1, [2, [3, [4]]]]
+    assert same(original, [1, [2, [3, [4]]]])
 
 
 def test_deep_copy_dict_copies_values_and_keeps_insertion_order() -> None:
     original = {"z": [1], "a": {"inner": [2]}, "m": 3}
-    copy = solution.deep_copy(original)
-    assert copy == original
-    assert list(copy) == ["z", "a", "m"]
+    copy = deep(original)
+    assert same(copy, original)
+    assert same(list(copy), ["z", "a", "m"])
     assert copy["z"] is not original["z"]
     assert copy["a"]["inner"] is not original["a"]["inner"]
 
 
 def test_deep_copy_copies_sets_and_frozensets_with_their_types() -> None:
     original = [{1, 2, (3, 4)}, frozenset({"a", frozenset({"b"})})]
-    copy = solution.deep_copy(original)
-    assert copy == original
+    copy = deep(original)
+    assert same(copy, original)
     assert type(copy[0]) is set
     assert copy[0] is not original[0]
     assert type(copy[1]) is frozenset
@@ -292,25 +307,25 @@ def test_deep_copy_copies_sets_and_frozensets_with_their_types() -> None:
 
 def test_deep_copy_tuple_holding_a_list_is_a_new_tuple_with_a_new_list() -> None:
     original = ([1, 2], "x")
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert type(copy) is tuple
-    assert copy == original
+    assert same(copy, original)
     assert copy[0] is not original[0]
     copy[0].append(3)
-    assert original == ([1, 2], "x")
+    assert same(original, ([1, 2], "x"))
 
 
 def test_deep_copy_copies_dict_keys_and_set_elements_that_are_instances() -> None:
     key = Plain(name="key", data=[1])
     original = {"by_key": {key: "value"}, "in_set": {key}, "direct": key}
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     (copied_key,) = copy["by_key"]
     assert copied_key is not key
     assert copied_key is copy["direct"]
     assert next(iter(copy["in_set"])) is copy["direct"]
-    assert copy["by_key"][copied_key] == "value"
+    assert same(copy["by_key"][copied_key], "value")
     copied_key.data.append(2)
-    assert key.data == [1]
+    assert same(key.data, [1])
 
 
 # ---------------------------------------------------------------- deep_copy: sharing and cycles
@@ -319,7 +334,7 @@ def test_deep_copy_copies_dict_keys_and_set_elements_that_are_instances() -> Non
 def test_deep_copy_preserves_shared_references() -> None:
     shared = [1, 2]
     original = {"x": shared, "y": [shared, shared], "z": (shared,)}
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert copy["x"] is not shared
     assert copy["y"][0] is copy["x"]
     assert copy["y"][1] is copy["x"]
@@ -328,14 +343,14 @@ def test_deep_copy_preserves_shared_references() -> None:
 
 def test_deep_copy_shared_tuple_is_copied_once() -> None:
     shared = ([1], 2)
-    copy = solution.deep_copy([shared, {"again": shared}])
+    copy = deep([shared, {"again": shared}])
     assert copy[0] is copy[1]["again"]
     assert copy[0][0] is not shared[0]
 
 
 def test_deep_copy_shared_instance_is_copied_once() -> None:
     shared = Plain(value=[0])
-    copy = solution.deep_copy([shared, Plain(ref=shared)])
+    copy = deep([shared, Plain(ref=shared)])
     assert copy[1].ref is copy[0]
     assert copy[0] is not shared
 
@@ -343,16 +358,16 @@ def test_deep_copy_shared_instance_is_copied_once() -> None:
 def test_deep_copy_reproduces_a_self_referencing_list() -> None:
     original: list[Any] = [1]
     original.append(original)
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert copy is not original
-    assert copy[0] == 1
+    assert same(copy[0], 1)
     assert copy[1] is copy
 
 
 def test_deep_copy_reproduces_a_self_referencing_dict() -> None:
     original: dict[str, Any] = {"n": 1}
     original["self"] = original
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert copy is not original
     assert copy["self"] is copy
 
@@ -361,17 +376,17 @@ def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_list() -> None:
     inner: list[Any] = []
     pair = (inner, "tag")
     inner.append(pair)
-    copy = solution.deep_copy(inner)
+    copy = deep(inner)
     assert copy is not inner
     assert copy[0][0] is copy
-    assert copy[0][1] == "tag"
+    assert same(copy[0][1], "tag")
 
 
 def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_tuple() -> None:
     inner: list[Any] = []
     pair = (inner, "tag")
     inner.append(pair)
-    copy = solution.deep_copy(pair)
+    copy = deep(pair)
     assert copy[0] is not inner
     assert copy[0][0] is copy
 
@@ -380,7 +395,7 @@ def test_deep_copy_reproduces_a_cycle_through_a_frozenset_and_an_instance() -> N
     node = Plain(name="n")
     group = frozenset({node})
     node.group = group
-    copy = solution.deep_copy(group)
+    copy = deep(group)
     (copied_node,) = copy
     assert copied_node is not node
     assert copied_node.group is copy
@@ -390,20 +405,22 @@ def test_deep_copy_reproduces_a_cycle_through_a_set_and_an_instance() -> None:
     node = Plain()
     members = {node}
     node.members = members
-    copy = solution.deep_copy(node)
+    copy = deep(node)
+    assert type(copy) is Plain
     assert copy is not node
     assert copy.members is not members
-    assert copy.members == {copy}
+    assert type(copy.members) is set and len(copy.members) == 1
+    assert next(iter(copy.members)) is copy
 
 
 def test_deep_copy_reproduces_mutually_referencing_instances() -> None:
     parent = Plain(name="parent", children=[])
     child = Plain(name="child", parent=parent)
     parent.children.append(child)
-    copy = solution.deep_copy(parent)
+    copy = deep(parent)
     assert copy.children[0].parent is copy
     assert copy.children[0] is not child
-    assert copy.children[0].name == "child"
+    assert same(copy.children[0].name, "child")
 
 
 # ---------------------------------------------------------------- deep_copy: instances
@@ -411,43 +428,45 @@ def test_deep_copy_reproduces_mutually_referencing_instances() -> None:
 
 def test_deep_copy_instance_is_made_without_calling_init() -> None:
     original = NeedsArgs("ada", ["x"])
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert type(copy) is NeedsArgs
-    assert copy.name == "ada"
-    assert copy.tags == ["x"]
+    assert same(copy.name, "ada")
+    assert same(copy.tags, ["x"])
     assert copy.tags is not original.tags
 
 
 def test_deep_copy_never_calls_init_even_when_it_takes_no_arguments() -> None:
     original = [Plain(x=1), Slotted(1, 2, 3), Plain(y=Plain())]
     before = Plain.init_calls
-    solution.deep_copy(original)
-    assert Plain.init_calls == before
+    copy = deep(original)
+    assert same(Plain.init_calls, before)
+    assert type(copy) is list
+    assert [type(item) for item in copy] == [Plain, Slotted, Plain]
 
 
 def test_deep_copy_instance_attributes_are_deep_copied() -> None:
     original = Plain(items=[1, [2]], meta={"k": [3]})
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert type(copy) is Plain
     assert copy is not original
-    assert copy.items == [1, [2]]
+    assert same(copy.items, [1, [2]])
     assert copy.items[1] is not original.items[1]
     assert copy.meta["k"] is not original.meta["k"]
     copy.items[1].append(9)
-    assert original.items == [1, [2]]
+    assert same(original.items, [1, [2]])
 
 
 def test_deep_copy_does_not_copy_class_attributes_into_the_instance() -> None:
-    copy = solution.deep_copy(Plain(x=1))
-    assert vars(copy) == {"x": 1}
-    assert copy.kind == "plain"
+    copy = deep(Plain(x=1))
+    assert same(vars(copy), {"x": 1})
+    assert same(copy.kind, "plain")
 
 
 def test_deep_copy_slotted_instance_copies_inherited_slots() -> None:
     original = Slotted(a=[1], b=[2], c="three")
-    copy = solution.deep_copy(original)
+    copy = deep(original)
     assert type(copy) is Slotted
-    assert (copy.a, copy.b, copy.c) == ([1], [2], "three")
+    assert same((copy.a, copy.b, copy.c), ([1], [2], "three"))
     assert copy.a is not original.a
     assert copy.b is not original.b
 
@@ -455,8 +474,8 @@ def test_deep_copy_slotted_instance_copies_inherited_slots() -> None:
 def test_deep_copy_unset_slot_stays_unset() -> None:
     original = Slotted.__new__(Slotted)
     original.b = [1]
-    copy = solution.deep_copy(original)
-    assert copy.b == [1]
+    copy = deep(original)
+    assert same(copy.b, [1])
     assert not hasattr(copy, "a")
     assert not hasattr(copy, "c")
 
@@ -465,10 +484,10 @@ def test_deep_copy_instance_with_slots_and_a_dict() -> None:
     original = SlotsAndDict()
     original.a = [1]
     original.extra = {"k": [2]}
-    copy = solution.deep_copy(original)
-    assert copy.a == [1]
+    copy = deep(original)
+    assert same(copy.a, [1])
     assert copy.a is not original.a
-    assert vars(copy) == {"extra": {"k": [2]}}
+    assert same(vars(copy), {"extra": {"k": [2]}})
     assert copy.extra["k"] is not original.extra["k"]
 
 
@@ -542,7 +561,7 @@ def test_deep_copy_property_reproduces_any_graph_faithfully(
     root: object, data: st.DataObject
 ) -> None:
     add_links(root, data)
-    assert_faithful_deep_copy(root, solution.deep_copy(root))
+    assert_faithful_deep_copy(root, deep(root))
 
 
 @settings(max_examples=150, phases=PHASES)
@@ -552,9 +571,10 @@ def test_deep_copy_property_mutating_the_copy_never_changes_the_original(
 ) -> None:
     add_links(root, data)
     before = fingerprint(root)
-    copy = solution.deep_copy(root)
+    copy = deep(root)
+    assert type(copy) is type(root)
     mutate_everything(copy)
-    assert fingerprint(root) == before
+    assert same(fingerprint(root), before)
 
 
 # ---------------------------------------------------------------- shallow_copy
@@ -566,32 +586,32 @@ def test_deep_copy_property_mutating_the_copy_never_changes_the_original(
     ids=repr,
 )
 def test_shallow_copy_returns_atoms_tuples_and_frozensets_as_they_are(value: object) -> None:
-    assert solution.shallow_copy(value) is value
+    assert shallow(value) is value
 
 
 def test_shallow_copy_list_is_a_new_list_of_the_same_items() -> None:
     inner = [1]
     original = [inner, "a", inner]
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is list
     assert copy is not original
-    assert copy == original
+    assert same(copy, original)
     assert copy[0] is inner
     assert copy[2] is inner
     copy.append("new")
-    assert original == [[1], "a", [1]]
+    assert same(original, [[1], "a", [1]])
     inner.append(2)
-    assert copy[0] == [1, 2]
+    assert same(copy[0], [1, 2])
 
 
 def test_shallow_copy_dict_keeps_order_and_the_same_objects() -> None:
     value = [1]
     key = (1, 2)
     original = {"z": value, key: "k", "a": None}
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is dict
     assert copy is not original
-    assert list(copy) == ["z", key, "a"]
+    assert same(list(copy), ["z", key, "a"])
     assert copy["z"] is value
     assert next(k for k in copy if k == key) is key
     copy["new"] = 1
@@ -601,10 +621,10 @@ def test_shallow_copy_dict_keeps_order_and_the_same_objects() -> None:
 def test_shallow_copy_set_is_a_new_set_of_the_same_elements() -> None:
     node = Plain()
     original = {1, "a", node}
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is set
     assert copy is not original
-    assert copy == original
+    assert same({id(item) for item in copy}, {id(item) for item in original})
     assert node in copy
     copy.add(2)
     assert 2 not in original
@@ -613,26 +633,28 @@ def test_shallow_copy_set_is_a_new_set_of_the_same_elements() -> None:
 def test_shallow_copy_instance_shares_attribute_values_without_calling_init() -> None:
     items = [1, 2]
     original = NeedsArgs("ada", items)
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is NeedsArgs
     assert copy is not original
-    assert copy.name == "ada"
+    assert same(copy.name, "ada")
     assert copy.tags is items
 
 
 def test_shallow_copy_instance_never_calls_init() -> None:
     before = Plain.init_calls
-    solution.shallow_copy(Plain(x=1))
-    solution.shallow_copy(Slotted(1, 2, 3))
-    assert Plain.init_calls == before + 2  # only the two constructions above
+    plain = shallow(Plain(x=1))
+    slotted = shallow(Slotted(1, 2, 3))
+    assert same(Plain.init_calls, before + 2)  # only the two constructions above
+    assert type(plain) is Plain and type(slotted) is Slotted
 
 
 def test_shallow_copy_setting_an_attribute_on_the_copy_leaves_the_original() -> None:
     original = Plain(x=1)
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
+    assert type(copy) is Plain and copy is not original
     copy.x = 2
     copy.y = 3
-    assert vars(original) == {"x": 1}
+    assert same(vars(original), {"x": 1})
 
 
 def test_shallow_copy_slotted_instance_with_inherited_and_unset_slots() -> None:
@@ -640,21 +662,21 @@ def test_shallow_copy_slotted_instance_with_inherited_and_unset_slots() -> None:
     original = Slotted.__new__(Slotted)
     original.a = items
     original.b = "b"
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is Slotted
     assert copy is not original
     assert copy.a is items
-    assert copy.b == "b"
+    assert same(copy.b, "b")
     assert not hasattr(copy, "c")
     copy.b = "changed"
-    assert original.b == "b"
+    assert same(original.b, "b")
 
 
 def test_shallow_copy_instance_with_slots_and_a_dict() -> None:
     original = SlotsAndDict()
     original.a = [1]
     original.extra = [2]
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert copy.a is original.a
     assert copy.extra is original.extra
     assert vars(copy) is not vars(original)
@@ -669,14 +691,14 @@ def test_shallow_copy_instance_with_slots_and_a_dict() -> None:
     )
 )
 def test_shallow_copy_property_new_container_same_item_objects(original: Any) -> None:
-    copy = solution.shallow_copy(original)
+    copy = shallow(original)
     assert type(copy) is type(original)
     assert copy is not original
-    assert copy == original
+    assert same(copy, original)
     if type(original) is list:
         assert all(a is b for a, b in zip(copy, original, strict=True))
     elif type(original) is dict:
-        assert list(copy) == list(original)
+        assert same(list(copy), list(original))
         assert all(copy[key] is original[key] for key in original)
     else:
-        assert {id(item) for item in copy} == {id(item) for item in original}
+        assert same({id(item) for item in copy}, {id(item) for item in original})
