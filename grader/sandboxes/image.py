@@ -51,7 +51,7 @@ PYTHON_BASE_IMAGE = "python:3.11-slim-bookworm"
 BASE_IMAGE_ENV = "GRADER_SANDBOX_BASE"
 """Names a base image to use instead of choosing one (it must exist locally or be pullable)."""
 
-LABEL = "grader.sandbox"
+IMAGE_LABEL = "grader.sandbox"  # on every sandbox image (containers carry docker.CONTAINER_LABEL)
 LABEL_INPUTS = "grader.sandbox.inputs"
 
 
@@ -229,7 +229,7 @@ def build_image(
         context = Path(scratch) / "context.tar"
         _write_context(context, sandbox_dir, wheelhouse)
         log(f"building {tag} on {base} ...")
-        labels = {LABEL: "1", LABEL_INPUTS: digest, LABEL_BASE: base}
+        labels = {IMAGE_LABEL: "1", LABEL_INPUTS: digest, LABEL_BASE: base}
         docker_build(client, context, tag=tag, base=base, labels=labels, log=log)
     if get_image(client, tag) is None:
         raise ImageBuildError(f"the build of {tag} ended without an image")
