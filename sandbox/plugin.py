@@ -43,6 +43,8 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 
 class Guard(Protocol):
+    def watch(self, modules: list[Any]) -> None: ...
+
     def check(self) -> None: ...
 
 
@@ -101,10 +103,15 @@ class EventPlugin:
                 }
             )
         if self._guard is not None:
-            for name, module in list(sys.modules.items()):
-                path = getattr(module, "__file__", None)
-                if self._in_suite(path) and os.path.basename(str(path)).startswith("test_"):
-                    del sys.modules[name]  # pytest keeps its own references to them
+            suite = [
+                (name, module)
+                for name, module in list(sys.modules.items())
+                if self._in_suite(getattr(module, "__file__", None))
+                and os.path.basename(str(module.__file__)).startswith("test_")
+            ]
+            self._guard.watch([module for _, module in suite])
+            for name, _ in suite:
+                del sys.modules[name]  # pytest keeps its own references to them
             self._forget_the_suite()
             self._guard.check()
         self._emit("collected", tests=tests)

@@ -394,6 +394,14 @@ class Integrity:
                 if isinstance(value, type) and value.__module__ == name:
                     self.classes.append((value, dict(vars(value))))
 
+    def watch(self, modules: Iterable[ModuleType]) -> None:
+        """Also hold these modules (the collected test modules) to how they are now: candidate
+        code handed one of their functions (a callback) reaches their namespace through
+        ``__globals__`` and could rebind, say, their ``same``."""
+        for module in modules:
+            namespace = vars(module)
+            self.modules.append((module.__name__, namespace, dict(namespace)))
+
     def _import_state(self) -> tuple[Any, ...]:
         return (tuple(sys.meta_path), tuple(sys.path_hooks), self.builtins.__import__)
 
