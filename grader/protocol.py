@@ -33,7 +33,6 @@ class ExerciseSpec(_Wire):
     test_timeout_s: float
     wall_timeout_s: float
     memory_mb: int
-    dedicated_user: bool = False
     process_limit: int | None = None
 
 

@@ -129,6 +129,27 @@ _FRAME_PASSERS = frozenset(
         ("pydantic.type_adapter", "TypeAdapter._fetch_parent_frame"),
     }
 )
+# Events that trusted code only raises by calling the function by its name (see `relayed`).
+_RELAYABLE = frozenset(
+    {
+        "sys._getframe",
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.addaudithook",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+    }
+)
+# Functions that call sys._getframe and return the frame, or frames above it, to their caller,
+# with the name their callers know them by.
+_FRAME_RETURNERS = {
+    ("inspect", "currentframe"): "currentframe",
+    ("inspect", "stack"): "stack",
+    ("logging", "<lambda>"): "currentframe",
+    ("traceback", "walk_stack"): "walk_stack",
+}
 _GUARDED_MODULES = (
     "sys",
     "collections",
@@ -231,6 +252,9 @@ class Referee:
                 return
         caller = sys._getframe(2)  # the frame whose action raised the event
         if not self.candidate_context(caller):
+            relayed = self.relayed(event, args, caller)
+            if relayed:
+                self.violation(f"{relayed} called through built-ins from {_where(caller)}")
             return
         if event == "open":
             raise PermissionError(f"the referee refuses to open {os.fsdecode(args[0])!r}")
@@ -254,6 +278,39 @@ class Referee:
             else:
                 what = f"access to .{args[1]}"
             self.violation(f"{what} in {_where(caller)}")
+
+    def relayed(self, event: str, args: tuple[Any, ...], caller: FrameType | None) -> str:
+        """What candidate code reached with no frame of its own on the stack, or "".
+
+        Built-ins can be chained without a line of Python (``partial(next, map(sys._getframe,
+        repeat(0)))``): the innermost Python frame is then the test's, and the stack looks
+        trusted. But Python code that calls ``sys._getframe`` or reads ``.tb_frame`` names it; an
+        event whose innermost Python frame does not name what raised it came through C. So does
+        a frame handed out by ``inspect.currentframe`` to a caller that never named it.
+        """
+        if caller is None:
+            return ""
+        if event == "object.__getattr__":
+            name = str(args[1])
+            if name in _FRAME_ATTRIBUTES and not _names(caller, name):
+                return f".{name}"
+            return ""
+        if event.startswith("ctypes.") and self.walled_code(caller):
+            return event  # no hidden suite uses ctypes
+        if event in _RELAYABLE:
+            if not _names(caller, event.rsplit(".", 1)[1]):
+                return event
+            key = (caller.f_globals.get("__name__", ""), caller.f_code.co_qualname)
+            returned_as = _FRAME_RETURNERS.get(key)
+            receiver = caller.f_back
+            if (
+                returned_as
+                and receiver is not None
+                and not _names(receiver, returned_as)
+                and not self.frame_safe(receiver)
+            ):
+                return f"{key[0]}.{returned_as}"
+        return ""
 
     def frame_safe(self, frame: FrameType | None) -> bool:
         """The event comes from a library function that keeps the frame to itself, unpatched."""
@@ -465,6 +522,13 @@ def _where(frame: FrameType | None) -> str:
     if frame is None:
         return "?"
     return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_qualname}"
+
+
+def _names(frame: FrameType, name: str) -> bool:
+    """The frame's code mentions `name`, as an attribute or global (``sys._getframe``) or as a
+    constant (``getattr(coroutine, "cr_frame", None)``)."""
+    code = frame.f_code
+    return name in code.co_names or name in code.co_consts
 
 
 def _dir(path: str) -> str:

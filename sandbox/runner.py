@@ -39,6 +39,7 @@ FILE_SIZE_LIMIT = 64 << 20
 OPEN_FILES_LIMIT = 256
 POLL_S = 0.05
 PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAX_RESUMES = 4  # runs again after a hung test, at most (a canary copy of it hangs too)
 # The only configuration pytest reads: a candidate's pytest.ini, pyproject.toml or conftest.py never is.
@@ -312,6 +313,32 @@ def process_cpu_s(pid: int) -> float | None:
     return ticks / CLOCK_TICKS
 
 
+def descendants(root: int) -> list[int]:
+    """Every process below `root`, live or not yet reaped, from /proc's lists of children.
+
+    The runner is a child subreaper, so nothing its test process starts can leave this tree: an
+    orphan (a double fork, a daemon that called setsid) is reparented to the runner, not to init.
+    """
+    found: list[int] = []
+    parents = [root]
+    while parents:
+        parent = parents.pop()
+        with contextlib.suppress(OSError):
+            for thread in os.listdir(f"/proc/{parent}/task"):
+                with contextlib.suppress(OSError):
+                    with open(f"/proc/{parent}/task/{thread}/children", "rb") as listing:
+                        children = [int(pid) for pid in listing.read().split()]
+                    found += children
+                    parents += children
+    return found
+
+
+def tree_cpu_s() -> float:
+    """CPU seconds of every process the exercise has started so far, whoever did or did not wait
+    for it: each live or unreaped process counts its own time and that of the children it reaped."""
+    return sum(process_cpu_s(pid) or 0.0 for pid in descendants(os.getpid()))
+
+
 class Supervisor:
     """The runner's side of one exercise: reads the child's streams and enforces its deadlines."""
 
@@ -377,17 +404,17 @@ class Supervisor:
             )
         elif kind == "start":
             self.current = (str(event["nodeid"]), time.monotonic())
-            self.cpu_at_start = process_cpu_s(self.pid) or 0.0
+            self.cpu_at_start = tree_cpu_s()
         elif kind == "test":
             self.current = None
-            cpu = process_cpu_s(self.pid)
+            cpu = tree_cpu_s()
             self.tests.append(
                 wire.TestRun(
                     nodeid=str(event["nodeid"]),
                     outcome=event["outcome"],  # checked by the grader's protocol models
                     duration_s=float(event["duration_s"]),
                     message=str(event["message"]),
-                    cpu_s=None if cpu is None else round(max(0.0, cpu - self.cpu_at_start), 4),
+                    cpu_s=round(max(0.0, cpu - self.cpu_at_start), 4),
                 )
             )
         elif kind == "violation":
@@ -457,10 +484,9 @@ class Supervisor:
                 reaped = os.wait4(pid, os.WNOHANG)
                 if reaped[0] == pid:
                     waited = reaped
-            # The child is gone: end whatever it left in its session, then read what is buffered.
+            # The child is gone: end whatever it left behind, then read what is buffered.
             kill_session(pid)
-            if self.spec.get("dedicated_user"):
-                kill_strays()
+            end_descendants()
             for key, _ in selector.select(0):
                 self.drain(int(key.fd), sinks, selector)
         finally:
@@ -522,18 +548,19 @@ def kill_session(pid: int) -> None:
             target()
 
 
-def kill_strays() -> None:
-    """Kill every other process of this user: daemons that left the child's session.
-
-    Only where the sandbox gives the runner a user of its own; kill(-1) spares the caller.
-    """
-    if os.getuid() == 0:  # as root, kill(-1) would take the whole machine down
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(-1, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
+def end_descendants() -> None:
+    """Kill and reap every process still below the runner (see `descendants`), as root too."""
+    for _ in range(1000):  # a fork bomb forks while it is killed; RLIMIT_NPROC bounds it
+        left = descendants(os.getpid())
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        time.sleep(0.001)
 
 
 def run_exercise(spec: wire.ExerciseSpec) -> wire.ExerciseRun:
@@ -637,6 +664,7 @@ def main(argv: list[str]) -> int:
     # Same-user processes may not read this one's memory or file descriptors (the result
     # channel) through /proc, nor trace it; the test processes are made dumpable again.
     _libc().prctl(PR_SET_DUMPABLE, 0)
+    _libc().prctl(PR_SET_CHILD_SUBREAPER, 1)
     preload()
     configure_hypothesis()
     results = [run_exercise(spec) for spec in request["exercises"]]

@@ -27,7 +27,6 @@ class ExerciseSpec(TypedDict):
     test_timeout_s: float
     wall_timeout_s: float
     memory_mb: int
-    dedicated_user: bool
     process_limit: int | None
 
 

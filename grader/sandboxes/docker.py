@@ -102,7 +102,7 @@ class DockerSandbox:
         with tempfile.TemporaryDirectory(prefix="grader-docker-") as tmp:
             root = Path(tmp)
             root.chmod(0o755)
-            write_workspace(jobs, root, WORK, scratch=SCRATCH, dedicated_user=True)
+            write_workspace(jobs, root, WORK, scratch=SCRATCH)
             with self._container(root) as container:
                 return self._run(container, run_deadline(jobs))
 

@@ -349,7 +349,6 @@ class LocalSandbox:
                 root,
                 inside,
                 scratch=scratch,
-                dedicated_user=uid is not None,
                 process_limit=PROCESS_LIMIT if uid is not None else None,
             )
             return self._run_runner(root, jobs, uid, walled)

@@ -44,14 +44,12 @@ def write_workspace(
     inside: PurePosixPath,
     *,
     scratch: PurePosixPath,
-    dedicated_user: bool,
     process_limit: int | None = None,
 ) -> RunRequest:
     """Lay out `root` for the runner; paths in the request are as the sandbox sees `root` (`inside`).
 
-    `dedicated_user`: the runner's user runs nothing else, so it may kill every other process of
-    that user after each exercise. `process_limit`: RLIMIT_NPROC for the test processes, for
-    sandboxes whose user is not shared with other sandboxes.
+    `process_limit`: RLIMIT_NPROC for the test processes, for sandboxes whose user is not shared
+    with other sandboxes.
     """
     specs = []
     for job in jobs:
@@ -78,7 +76,6 @@ def write_workspace(
                 test_timeout_s=job.limits.test_timeout_s,
                 wall_timeout_s=job.limits.wall_timeout_s,
                 memory_mb=job.limits.memory_mb,
-                dedicated_user=dedicated_user,
                 process_limit=process_limit,
             )
         )

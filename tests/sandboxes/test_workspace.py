@@ -71,7 +71,6 @@ def test_the_workspace_keeps_tests_and_solution_apart_and_names_scratch(tmp_path
         root,
         PurePosixPath("/work"),
         scratch=PurePosixPath("/scratch"),
-        dedicated_user=True,
         process_limit=64,
     )
     (spec,) = request.exercises
