@@ -42,6 +42,33 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     return _clip(text)
 
 
+def _unhook_pytests_globals() -> None:
+    """Drop the references to pytest's session that module globals hold once collection is done.
+
+    pytest's config, session and items hold every test's data (a parametrized test's expected
+    value is in ``item.callspec``); candidate code that reached one would read it without
+    touching a frame. Nothing needs these references after collection: the rewriting import
+    hook only rewrites test modules, all imported by now, and ``pytest.mark`` only checks
+    marker names while test modules are imported. (The debugging plugin, which keeps the config
+    on a class, is not loaded: ``-p no:debugging``.) tests/fixtures/seclusion checks that none
+    is left within reach.
+    """
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AssertionRewritingHook)]
+    pytest.mark._config = None
+
+
+def _unhook_the_assertion_helpers() -> None:
+    """pytest's assertion plugin sets these for each test: the config, and a comparison helper
+    closing over the item. Without them a failed ``assert`` still shows its operands' values,
+    without the specialised diffs of ``==`` (the suites compare with ``same`` anyway)."""
+    from _pytest.assertion import util
+
+    util._config = None
+    util._reprcompare = None
+
+
 class Guard(Protocol):
     def watch(self, modules: list[Any]) -> None: ...
 
@@ -113,12 +140,14 @@ class EventPlugin:
             for name, _ in suite:
                 del sys.modules[name]  # pytest keeps its own references to them
             self._forget_the_suite()
+            _unhook_pytests_globals()
             self._guard.check()
         self._emit("collected", tests=tests)
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         if self._guard is not None:
             self._forget_the_suite()
+            _unhook_the_assertion_helpers()
         self._emit("start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -312,6 +312,15 @@ class Referee:
                 return f"{key[0]}.{returned_as}"
         return ""
 
+    def asked_by_candidate(self) -> bool:
+        """Is candidate code behind the current call? For the referee's own wrappers, whose
+        frame lookup must not be judged as a cheat's."""
+        self.busy.on = True
+        try:
+            return self.candidate_context(sys._getframe(2))
+        finally:
+            self.busy.on = False
+
     def frame_safe(self, frame: FrameType | None) -> bool:
         """The event comes from a library function that keeps the frame to itself, unpatched."""
         while frame is not None:
@@ -513,8 +522,38 @@ def install(
             importlib.import_module(name)
 
     referee = Referee(trusted_dirs=trusted_dirs, walled_dirs=walled_dirs, report=report)
+    _keep_walled_files_out_of_linecache(referee)
+    referee.snapshot = Snapshot(_GUARDED_MODULES)  # linecache as it is now, with the above
     os.register_at_fork(after_in_child=referee.after_fork)
     sys.addaudithook(referee)
+
+
+def _keep_walled_files_out_of_linecache(referee: Referee) -> None:
+    """linecache keeps every file it reads, and trusted code reads the suite's during a test
+    (hypothesis hashes a test's source for its seed; a stack printed through ``logging`` shows
+    the calling line), where candidate code would find it in ``linecache.cache``. A walled file's
+    lines are read afresh each time, never kept, and never read for candidate code."""
+    import linecache
+
+    read = linecache.updatecache
+    remember_lazily = linecache.lazycache
+
+    def updatecache(filename: str, module_globals: Any = None) -> list[str]:
+        if not _under(filename, referee.walled):
+            return read(filename, module_globals)
+        if referee.asked_by_candidate():
+            return []
+        lines = read(filename, module_globals)
+        linecache.cache.pop(filename, None)
+        return lines
+
+    def lazycache(filename: str, module_globals: Any) -> bool:
+        if _under(filename, referee.walled):
+            return False  # its loader would read the file for whoever asks later
+        return remember_lazily(filename, module_globals)
+
+    linecache.updatecache = updatecache
+    linecache.lazycache = lazycache
 
 
 def _where(frame: FrameType | None) -> str:

@@ -577,6 +577,48 @@ FORGERIES: dict[str, Forgery] = {
             """,
         ),
     ),
+    "reads_the_parameters_through_pytests_objects": Forgery(
+        "sorter",
+        code(
+            """
+            import sys
+
+
+            def _holders():
+                # Every global reference to pytest's config, session or current item seen in a
+                # plain pytest session: tests/fixtures/seclusion checks that none is left.
+                import _pytest.assertion.util as util
+                yield getattr(util, "_config", None)
+                for cell in getattr(util._reprcompare, "__closure__", None) or ():
+                    yield cell.cell_contents
+                for finder in sys.meta_path:
+                    yield getattr(finder, "session", None)
+                    yield getattr(finder, "config", None)
+                yield getattr(sys.modules["pytest"].mark, "_config", None)
+                debugging = sys.modules.get("_pytest.debugging")
+                if debugging is not None:
+                    yield getattr(debugging.pytestPDB, "_config", None)
+
+
+            def _items():
+                for holder in _holders():
+                    if hasattr(holder, "callspec"):
+                        yield holder
+                    config = getattr(holder, "config", holder)
+                    manager = getattr(config, "pluginmanager", None)
+                    session = manager.getplugin("session") if manager is not None else None
+                    yield from getattr(session, "items", None) or []
+
+
+            def sort_numbers(values, key=None):
+                for item in _items():
+                    params = getattr(getattr(item, "callspec", None), "params", {})
+                    if params.get("values") == values and "expected" in params:
+                        return list(params["expected"])
+                return list(values)
+            """
+        ),
+    ),
     "patches_same_through_a_callbacks_globals": Forgery(
         "sorter",
         code(
