@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.errors import BadInputError
 from grader.manifest import MANIFEST_NAME, Manifest, load_manifest
+from grader.mutants import Mutant, mutants_in
 from grader.paths import EXERCISES_DIR
 from grader.sections import Section
 
@@ -53,24 +54,13 @@ class Exercise:
         return self.path / "tests" / "public"
 
     @cached_property
-    def mutants(self) -> dict[str, Path]:
-        """Known-wrong solutions by name: a `<name>.py` file or a `<name>/` folder of files."""
-        folder = self.path / "mutants"
-        if not folder.is_dir():
-            return {}
-        found: dict[str, Path] = {}
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith((".", "_")):
-                continue
-            if entry.is_dir() or entry.suffix == ".py":
-                found[entry.stem if entry.is_file() else entry.name] = entry
-        return found
+    def mutants(self) -> dict[str, Mutant]:
+        """Known-wrong solutions by name: each ``mutants/<name>.diff`` (see grader.mutants)."""
+        return mutants_in(self.path / "mutants")
 
-    def solution_files(self, source: Path) -> dict[str, Path]:
-        """Map each file the manifest names to where it is in `source` (a folder, or one mutant file)."""
-        if source.is_file():
-            return {self.manifest.files[0]: source}
-        return {name: source / name for name in self.manifest.files}
+    def solution_files(self, folder: Path) -> dict[str, Path]:
+        """Map each file the manifest names to where it is in `folder`."""
+        return {name: folder / name for name in self.manifest.files}
 
     def missing_parts(self) -> list[Path]:
         """The parts every exercise must have, that this one lacks."""

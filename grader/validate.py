@@ -17,14 +17,16 @@ from pathlib import Path
 from grader.catalog import Catalog, Exercise
 from grader.cheats import VARIANTS, CheatError, synthesize
 from grader.grading import grade_exercises
+from grader.mutants import MutantError
 from grader.quiz import ANSWERS_FILE, blank_answers, reference_answers
 from grader.report import ExerciseResult, Status
 from grader.sandboxes import Sandbox
 
 MIN_MUTANTS = 3
 
-# An exercise, what is being checked ("reference", "stub", "mutant <name>"), and its files.
-Candidate = tuple[Exercise, str, dict[str, bytes]]
+# What one check grades: an exercise, what is being checked ("reference", "stub",
+# "mutant <name>", "cheat <variant>"), and its files.
+Subject = tuple[Exercise, str, dict[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,10 @@ class Check:
     detail: str
 
 
-def _read(exercise: Exercise, source: Path) -> dict[str, bytes]:
+def _read(exercise: Exercise, folder: Path) -> dict[str, bytes]:
     return {
         name: path.read_bytes()
-        for name, path in exercise.solution_files(source).items()
+        for name, path in exercise.solution_files(folder).items()
         if path.is_file()
     }
 
@@ -90,16 +92,17 @@ def validate(
         else:
             ready.append(exercise)
 
-    def run(batch: list[Candidate]) -> list[ExerciseResult]:
+    def run(batch: list[Subject]) -> list[ExerciseResult]:
         return grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
 
     stubs = [(e, "stub", _stub(e)) for e in ready]
     cheats, broken = _cheat_batches(stubs)
-    checks += broken
+    mutants, unmade = _mutant_batches(ready)
+    checks += broken + unmade
     batches = [
         ([(e, "reference", _reference(e)) for e in ready], True),
         (stubs, False),
-        *((batch, False) for batch in _mutant_batches(ready)),
+        *((batch, False) for batch in mutants),
         *((batch, None) for batch in cheats),  # None: judged against the stub's score
     ]
     # Sandbox runs are independent: a few at once use the cores while suites wait on barriers,
@@ -132,9 +135,9 @@ def _cheat_check(exercise: Exercise, subject: str, result: ExerciseResult, stub:
     return Check(exercise.id, subject, ok, detail)
 
 
-def _cheat_batches(stubs: Iterable[Candidate]) -> tuple[list[list[Candidate]], list[Check]]:
+def _cheat_batches(stubs: Iterable[Subject]) -> tuple[list[list[Subject]], list[Check]]:
     """One batch per cheat variant, made from each code exercise's stub (quizzes have none)."""
-    batches: list[list[Candidate]] = [[] for _ in VARIANTS]
+    batches: list[list[Subject]] = [[] for _ in VARIANTS]
     broken = []
     for exercise, _, files in stubs:
         if exercise.is_quiz:
@@ -148,12 +151,22 @@ def _cheat_batches(stubs: Iterable[Candidate]) -> tuple[list[list[Candidate]], l
     return batches, broken
 
 
-def _mutant_batches(exercises: Iterable[Exercise]) -> list[list[Candidate]]:
-    """The k-th mutant of every exercise in the k-th batch: one exercise id per sandbox run."""
-    batches: list[list[Candidate]] = []
+def _mutant_batches(exercises: Iterable[Exercise]) -> tuple[list[list[Subject]], list[Check]]:
+    """The k-th mutant of every exercise in the k-th batch: one exercise id per sandbox run.
+    A mutant whose diff no longer applies to the reference is a failed check, not a run."""
+    batches: list[list[Subject]] = []
+    unmade = []
     for exercise in exercises:
-        for index, (name, path) in enumerate(exercise.mutants.items()):
+        index = 0
+        for name, mutant in exercise.mutants.items():
+            subject = f"mutant {name}"
+            try:
+                files = mutant.apply(_reference(exercise))
+            except MutantError as error:
+                unmade.append(Check(exercise.id, subject, False, str(error)))
+                continue
             if index == len(batches):
                 batches.append([])
-            batches[index].append((exercise, f"mutant {name}", _read(exercise, path)))
-    return batches
+            batches[index].append((exercise, subject, files))
+            index += 1
+    return batches, unmade

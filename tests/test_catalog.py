@@ -176,24 +176,17 @@ def test_getitem_on_empty_catalog_says_none_known(tmp_path: Path) -> None:
 # --- mutants -----------------------------------------------------------------------------------
 
 
-def test_mutants_files_and_folders(tmp_path: Path) -> None:
+def test_mutants_are_the_diffs_of_the_mutants_folder(tmp_path: Path) -> None:
     folder = make_exercise(tmp_path, "ex")
     mutants = folder / "mutants"
     mutants.mkdir()
-    (mutants / "off_by_one.py").write_text("x = 1\n", encoding="utf-8")
-    (mutants / "wrong_api").mkdir()
-    (mutants / "wrong_api" / "solution.py").write_text("x = 2\n", encoding="utf-8")
-    (mutants / "_helper.py").write_text("", encoding="utf-8")
-    (mutants / "_shared").mkdir()
-    (mutants / "__pycache__").mkdir()
-    (mutants / ".hidden.py").write_text("", encoding="utf-8")
+    for name in ("wrong_api.diff", "off_by_one.diff", "_draft.diff", ".hidden.diff"):
+        (mutants / name).write_text("", encoding="utf-8")
     (mutants / "notes.txt").write_text("not a mutant", encoding="utf-8")
+    (mutants / "old_copy.py").write_text("x = 1\n", encoding="utf-8")
     exercise = Catalog.load(tmp_path)["ex"]
-    assert exercise.mutants == {
-        "off_by_one": mutants / "off_by_one.py",
-        "wrong_api": mutants / "wrong_api",
-    }
     assert list(exercise.mutants) == ["off_by_one", "wrong_api"]
+    assert exercise.mutants["off_by_one"].path == mutants / "off_by_one.diff"
 
 
 def test_no_mutants_folder(tmp_path: Path) -> None:
@@ -201,19 +194,13 @@ def test_no_mutants_folder(tmp_path: Path) -> None:
     assert Catalog.load(tmp_path)["ex"].mutants == {}
 
 
-def test_solution_files_for_folder_and_single_file(tmp_path: Path) -> None:
+def test_solution_files_of_a_folder(tmp_path: Path) -> None:
     make_exercise(tmp_path, "multi", files=("pkg/app.py", "main.py"))
-    make_exercise(tmp_path, "single")
-    catalog = Catalog.load(tmp_path)
-    multi = catalog["multi"]
+    multi = Catalog.load(tmp_path)["multi"]
     assert multi.solution_files(multi.stub_dir) == {
         "pkg/app.py": multi.stub_dir / "pkg" / "app.py",
         "main.py": multi.stub_dir / "main.py",
     }
-    single = catalog["single"]
-    mutant = tmp_path / "m.py"
-    mutant.write_text("", encoding="utf-8")
-    assert single.solution_files(mutant) == {"solution.py": mutant}
 
 
 # --- missing_parts -----------------------------------------------------------------------------

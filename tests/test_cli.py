@@ -249,16 +249,26 @@ def test_validate_passes_on_a_sound_catalog_and_names_a_mutant_that_survives(
     assert run("grader", "validate", "--sandbox", "local").returncode == 0
     catalog = tmp_path / "catalog"
     shutil.copytree(FIXTURES, catalog)
-    shutil.copy(
-        catalog / "adder" / "reference" / "solution.py",
-        catalog / "adder" / "mutants" / "subtracts.py",
+    # The reference's docstring changed under the mutants: their diffs no longer apply. One
+    # mutant makes no mistake and survives, another holds no diff at all.
+    adder = catalog / "adder"
+    (adder / "reference" / "solution.py").write_text(
+        'def add(a: int, b: int) -> int:\n    """The sum."""\n    return a + b\n'
+    )
+    (adder / "mutants" / "subtracts.diff").write_text("Makes no mistake at all.\n")
+    (adder / "mutants" / "survives.diff").write_text(
+        "A comment, not a mistake.\n\n--- a/solution.py\n+++ b/solution.py\n@@ -1,3 +1,4 @@\n"
+        ' def add(a: int, b: int) -> int:\n     """The sum."""\n+    # harmless\n'
+        "     return a + b\n"
     )
     (catalog / "greeter" / "stub" / "solution.py").unlink()
     done = run("grader", "validate", "--sandbox", "local", "--exercises-dir", catalog)
     assert done.returncode == 1
-    assert (
-        "mutant subtracts" in done.stdout and "stub" in done.stdout and "solution.py" in done.stdout
-    )
+    assert "stub" in done.stdout and "solution.py" in done.stdout
+    out = " ".join(done.stdout.split())
+    assert "mutant floats no longer applies to the reference's solution.py" in out
+    assert "mutant subtracts" in out and "holds no diff" in out
+    assert "mutant survives" in out
 
 
 def test_exercises_lists_the_catalog() -> None:

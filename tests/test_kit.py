@@ -58,8 +58,24 @@ def exercises() -> list[Exercise]:
 def secret_files(exercise: Exercise) -> list[Path]:
     secrets = files_under(exercise.hidden_tests) + files_under(exercise.reference_dir)
     for mutant in exercise.mutants.values():
-        secrets += files_under(mutant)
+        secrets.append(mutant.path)
     return secrets
+
+
+def mutant_files(exercise: Exercise) -> list[bytes]:
+    """Every mutant, made: the reference's files with its mistake."""
+    if not exercise.mutants:
+        return []
+    reference = {
+        name: path.read_bytes()
+        for name, path in exercise.solution_files(exercise.reference_dir).items()
+    }
+    return [
+        content
+        for mutant in exercise.mutants.values()
+        for name, content in mutant.apply(reference).items()
+        if content != reference[name]
+    ]
 
 
 def kit_files(kit: Path) -> dict[str, bytes]:
@@ -77,12 +93,11 @@ def assert_no_secrets(files: dict[str, bytes], exercises: list[Exercise]) -> Non
             content = path.read_bytes()
             if content.strip() and content not in handed_out:
                 secrets[content] = path
+        for content in mutant_files(exercise):
+            if content not in handed_out:
+                secrets[content] = exercise.path / "mutants"
         secret_names |= {p.name for p in files_under(exercise.hidden_tests)} - public_names
-        solution_names = {Path(name).name for name in exercise.manifest.files}
-        secret_names |= {
-            p.name for m in exercise.mutants.values() for p in files_under(m)
-        } - solution_names
-        secret_names |= {f"{name}.py" for name in exercise.mutants}
+        secret_names |= {mutant.path.name for mutant in exercise.mutants.values()}
     assert secrets, "nothing to compare against: the check would be vacuous"
     for name, content in files.items():
         parts = Path(name).parts
