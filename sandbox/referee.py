@@ -129,18 +129,10 @@ _FRAME_PASSERS = frozenset(
         ("pydantic.type_adapter", "TypeAdapter._fetch_parent_frame"),
     }
 )
-# Events that trusted code only raises by calling the function by its name (see `relayed`).
+# Events that trusted code only raises by calling the function by its name (see `relayed`):
+# frames and the heap; code and function objects are made by other names (`CodeType`).
 _RELAYABLE = frozenset(
-    {
-        "sys._getframe",
-        "sys._current_frames",
-        "sys.settrace",
-        "sys.setprofile",
-        "sys.addaudithook",
-        "gc.get_objects",
-        "gc.get_referrers",
-        "gc.get_referents",
-    }
+    {"sys._getframe"} | {event for event in _VIOLATIONS if event.startswith(("sys.", "gc."))}
 )
 # Functions that call sys._getframe and return the frame, or frames above it, to their caller,
 # with the name their callers know them by.

@@ -24,26 +24,32 @@ sys.path.insert(0, {runner!r})
 import referee
 suite, candidate = sys.argv[1], sys.argv[2]
 trusted = [p for p in sys.path if p and os.path.isdir(p) and p != os.path.dirname(candidate)]
+trusted.append(os.path.dirname(os.path.abspath(__file__)))  # this harness: the runner's stand-in
 referee.install(
     trusted_dirs=trusted + [suite],
     walled_dirs=[suite],
     report=lambda what: print("VIOLATION", what, flush=True),
 )
 sys.path.insert(0, os.path.dirname(candidate))
-import solution
-solution.main(suite)
+sys.path.insert(0, suite)
+import solution, test_calls
+test_calls.call(suite)
 print("DONE", flush=True)
 """
+# The suite's test calls the candidate's `main`: the one trusted frame below the candidate's.
+TEST_CALLS = "import solution\n\n\ndef call(suite):\n    solution.main(suite)\n"
 
 
 def run(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "test_secret.py").write_text("EXPECTED = 42\n")
+    (suite / "test_calls.py").write_text(TEST_CALLS)
     candidate = tmp_path / "candidate" / "solution.py"
     candidate.parent.mkdir()
     candidate.write_text(textwrap.dedent(body))
-    harness = tmp_path / "harness.py"
+    harness = tmp_path / "harness" / "harness.py"
+    harness.parent.mkdir()
     harness.write_text(HARNESS.format(runner=str(RUNNER_DIR)))
     return subprocess.run(
         [sys.executable, "-I", str(harness), str(suite), str(candidate)],
@@ -115,6 +121,22 @@ CHEATS = {
         "def main(suite):\n    main.__code__.replace(co_filename='/usr/lib/x.py')\n",
         "access to .__code__",
     ),
+    # Built-ins alone, so that no frame of the candidate's is on the stack when the frame is taken.
+    "getframe_through_builtins": (
+        "import functools, itertools, sys\n"
+        "main = functools.partial(next, map(sys._getframe, itertools.repeat(0)))\n",
+        "sys._getframe called through built-ins from test_calls.call",
+    ),
+    "currentframe_through_builtins": (
+        "import functools, inspect\nmain = functools.partial(next, iter(inspect.currentframe, 0))\n",
+        "inspect.currentframe called through built-ins",
+    ),
+    "traceback_frame_through_builtins": (
+        "import functools, operator\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError as error:\n    caught = error.__traceback__\n"
+        "main = functools.partial(next, map(operator.attrgetter('tb_frame'), [caught]))\n",
+        ".tb_frame called through built-ins",
+    ),
     "replaced_defaults": (
         "def f(x=1):\n    return x\ndef main(suite):\n    f.__defaults__ = (2,)\n",
         "setting .__defaults__",
@@ -144,6 +166,23 @@ def test_the_suite_cannot_be_read_but_that_is_a_wall_not_a_violation(tmp_path: P
     )
     assert_allowed(done)
     assert done.stdout.count("WALL") == 2 and "42" not in done.stdout
+
+
+def test_linecache_never_shows_candidate_code_the_suite(tmp_path: Path) -> None:
+    """Asked by candidate code, a suite file has no lines; and none is ever kept in the cache."""
+    done = run(
+        tmp_path,
+        """
+        import linecache, os
+        def main(suite):
+            secret = os.path.join(suite, "test_secret.py")
+            print("LINE", repr(linecache.getline(secret, 1)))
+            print("LAZY", linecache.lazycache(secret, {"__name__": "x", "__loader__": None}))
+            print("CACHED", [name for name in linecache.cache if name.startswith(suite)])
+        """,
+    )
+    assert_allowed(done)
+    assert "LINE ''" in done.stdout and "LAZY False" in done.stdout and "CACHED []" in done.stdout
 
 
 def test_libraries_that_use_frames_for_themselves_are_not_cheating(tmp_path: Path) -> None:
