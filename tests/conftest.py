@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,15 +47,24 @@ def docker_sandbox(docker_client: DockerClient) -> DockerSandbox:
 
 
 def _processes_with(marker: str) -> list[int]:
-    """Pids of the processes whose command line holds `marker` (left behind, if any)."""
+    """Pids of the processes whose command line, or a file they hold open, names `marker` (left
+    behind, if any): candidate code may not start programs, so a forked child is found by a
+    file it inherited."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
                 continue
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if marker in os.readlink(fd):
+                        found.append(int(entry.name))
+                        break
+        except OSError:
+            continue
     return found
 
 

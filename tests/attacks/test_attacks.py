@@ -283,12 +283,18 @@ def test_a_daemon_does_not_outlive_the_grading(
     sandbox: str, tmp_path: Path, processes_with: Callable[[str], list[int]]
 ) -> None:
     marker = f"daemon-{uuid.uuid4().hex}"
+    # Programs are walled off, so the daemon is this process forked twice, in a session of its
+    # own, holding a file named by the marker.
     root = _with_marker(
         tmp_path,
-        "import os, subprocess, sys\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', '{marker}'],\n"
-        "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-        + WRONG,
+        "import os, time\n"
+        f"_held = open(os.path.join(os.environ['TMPDIR'], '{marker}'), 'w')\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(300)\n"
+        "    os._exit(0)\n"
+        "del _held\n" + WRONG,
     )
     report, _ = grade(root, sandbox)
     assert report["exercises"][0]["status"] == "failed"

@@ -112,9 +112,12 @@ def test_writes_stop_at_the_scratch_cap_and_never_reach_the_hosts_tmp(tmp_path: 
                         break
                     written += len(block)
                 return written
-            WRITTEN = flood(os.getcwd()) + flood("/tmp")
+            WRITTEN = []
             def add(a, b):
-                return a + b if 0 < WRITTEN <= {SCRATCH_LIMIT} else a - b
+                # At the first call, not at import: pytest needs room in the scratch to start.
+                if not WRITTEN:
+                    WRITTEN.append(flood(os.getcwd()) + flood("/tmp"))
+                return a + b if 0 < WRITTEN[0] <= {SCRATCH_LIMIT} else a - b
             """,
         )
         exercise = adder(report)
