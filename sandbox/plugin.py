@@ -49,14 +49,18 @@ def _unhook_pytests_globals() -> None:
     value is in ``item.callspec``); candidate code that reached one would read it without
     touching a frame. Nothing needs these references after collection: the rewriting import
     hook only rewrites test modules, all imported by now, and ``pytest.mark`` only checks
-    marker names while test modules are imported. (The debugging plugin, which keeps the config
-    on a class, is not loaded: ``-p no:debugging``.) tests/fixtures/seclusion checks that none
-    is left within reach.
+    marker names while test modules are imported, and the debugging plugin's class keeps them
+    for ``--pdb`` and ``breakpoint()``, which grading never uses (the plugin itself must stay:
+    unittest-style tests, Hypothesis's state machines among them, ask it whether to trace).
+    tests/fixtures/seclusion checks that none is left within reach.
     """
     from _pytest.assertion.rewrite import AssertionRewritingHook
+    from _pytest.debugging import pytestPDB
 
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AssertionRewritingHook)]
     pytest.mark._config = None
+    pytestPDB._config = None
+    pytestPDB._pluginmanager = None
 
 
 def _unhook_the_assertion_helpers() -> None:

@@ -224,8 +224,6 @@ def child_main(
             "no:stepwise",
             "-p",
             "no:pastebin",
-            "-p",
-            "no:debugging",  # it keeps pytest's config on a class, within candidate code's reach
             # No terminal report: the events carry every outcome and message, and pytest's own
             # summary would show the canaries to whoever reads the output.
             "-p",

@@ -13,6 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 CATALOG = Path(__file__).resolve().parent.parent / "fixtures" / "seclusion"
 
