@@ -28,15 +28,31 @@ frame out to the candidate.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import importlib
+import importlib.util
+import marshal
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from types import FrameType, ModuleType
+from types import CodeType, FrameType, ModuleType
 from typing import Any
+
+# What the hook calls while tests run, bound when this module is loaded: candidate code can
+# rebind `os.kill`, `sys._getframe` or `os.path`'s helpers, not these names of the private copy
+# that `install` loads (see there). Paths are judged with string prefixes and `stat`, never with
+# `os.path.realpath`, whose Python helpers anyone can rebind.
+_getframe = sys._getframe
+_get_ident = _thread.get_ident
+_kill = os.kill
+_getpid = os.getpid
+_stat = os.stat
+_SIGKILL = signal.SIGKILL
+_unmarshal = marshal.loads
+_CACHE_TAG = sys.implementation.cache_tag
 
 # Events refused in a candidate context, as evidence of tampering.
 _FRAME_ATTRIBUTES = frozenset(
@@ -64,6 +80,8 @@ _WATCHED = (
     _VIOLATIONS
     | _SPAWN
     | {
+        "referee.linecache.read",
+        "referee.linecache.keep",
         "sys._getframe",
         "object.__getattr__",
         "object.__setattr__",
@@ -185,11 +203,13 @@ class Referee:
         walled_dirs: Iterable[str],
         report: Callable[[str], None],
     ) -> None:
-        self.trusted = tuple(sorted({_dir(path) for path in trusted_dirs}))
-        self.walled = tuple(sorted({_dir(path) for path in walled_dirs}))
+        walled_dirs = list(walled_dirs)
+        self.trusted = _prefixes(trusted_dirs)
+        self.walled = _prefixes(walled_dirs)
+        self.walled_files = _identities(walled_dirs)  # (device, inode) of each file and folder
         self.report = report
         self.verdicts: dict[str, bool] = {}
-        self.main = threading.main_thread()
+        self.main = _get_ident()
         self.tainted = False  # a process forked by code running here
         self.busy = threading.local()
         self.snapshot = Snapshot(_GUARDED_MODULES)
@@ -197,22 +217,45 @@ class Referee:
     # -- what is trusted ---------------------------------------------------------------------
 
     def trusted_file(self, filename: str) -> bool:
+        """Code compiled from a file under a trusted folder, named as it was imported (a name
+        that climbs with ``..`` is not trusted; compiling under a trusted name is judged apart)."""
         verdict = self.verdicts.get(filename)
         if verdict is None:
-            if filename.startswith("<frozen "):
-                verdict = True
-            else:
-                real = os.path.realpath(filename) if os.path.isabs(filename) else ""
-                verdict = bool(real) and real.startswith(self.trusted)
+            verdict = filename.startswith("<frozen ") or (
+                filename.startswith(self.trusted) and "/../" not in filename
+            )
             self.verdicts[filename] = verdict
         return verdict
 
     def walled_code(self, frame: Any) -> bool:
         """A frame of the suite or the runner (CPython 3.11.4 and later name the frame returned)."""
-        return isinstance(frame, FrameType) and _under(frame.f_code.co_filename, self.walled)
+        return isinstance(frame, FrameType) and frame.f_code.co_filename.startswith(self.walled)
+
+    def walled_path(self, path: Any) -> bool:
+        """The file is the suite's or the runner's, or would be in one of their folders: known by
+        its device and inode, so that a symbolic link or a path with ``..`` finds it too."""
+        if isinstance(path, int) or path is None:
+            return False  # a descriptor: its file was judged when it was opened
+        try:
+            found = _stat(path)
+            if (found.st_dev, found.st_ino) in self.walled_files:
+                return True
+        except (OSError, TypeError, ValueError):
+            pass
+        if isinstance(path, bytes):
+            parent = path.rpartition(b"/")[0] or b"."
+        elif isinstance(path, str):
+            parent = path.rpartition("/")[0] or "."
+        else:
+            return False
+        try:
+            folder = _stat(parent)
+        except (OSError, ValueError):
+            return False
+        return (folder.st_dev, folder.st_ino) in self.walled_files
 
     def candidate_context(self, frame: FrameType | None) -> bool:
-        if self.tainted or threading.current_thread() is not self.main:
+        if self.tainted or _get_ident() != self.main:
             return True
         while frame is not None:
             if not self.trusted_file(frame.f_code.co_filename):
@@ -238,18 +281,20 @@ class Referee:
             return
         if event == "object.__setattr__" and args[1] not in _FUNCTION_INTERNALS:
             return
-        if event == "open":
-            path = args[0]
-            if isinstance(path, int) or path is None or not _under(os.fsdecode(path), self.walled):
-                return
-        caller = sys._getframe(2)  # the frame whose action raised the event
+        if event == "referee.linecache.keep":
+            if self.walled_path(args[0]):
+                raise PermissionError("a hidden suite's file is not kept in linecache")
+            return
+        if event in ("open", "referee.linecache.read") and not self.walled_path(args[0]):
+            return
+        caller = _getframe(2)  # the frame whose action raised the event
         if not self.candidate_context(caller):
             relayed = self.relayed(event, args, caller)
             if relayed:
                 self.violation(f"{relayed} called through built-ins from {_where(caller)}")
             return
-        if event == "open":
-            raise PermissionError(f"the referee refuses to open {os.fsdecode(args[0])!r}")
+        if event in ("open", "referee.linecache.read"):
+            raise PermissionError(f"the referee refuses to open {args[0]!r}")
         if event in _SPAWN:
             raise PermissionError(f"the referee refuses {event}: programs run without it")
         if event in _VIOLATIONS or event.startswith("ctypes."):
@@ -304,15 +349,6 @@ class Referee:
                 return f"{key[0]}.{returned_as}"
         return ""
 
-    def asked_by_candidate(self) -> bool:
-        """Is candidate code behind the current call? For the referee's own wrappers, whose
-        frame lookup must not be judged as a cheat's."""
-        self.busy.on = True
-        try:
-            return self.candidate_context(sys._getframe(2))
-        finally:
-            self.busy.on = False
-
     def frame_safe(self, frame: FrameType | None) -> bool:
         """The event comes from a library function that keeps the frame to itself, unpatched."""
         while frame is not None:
@@ -353,13 +389,13 @@ class Referee:
             frame = frame.f_back
         source = frame.f_locals.get("source_path") if frame is not None else None
         if isinstance(source, str) and self.trusted_file(source):
-            import importlib.util
-
+            folder, _, name = source.rpartition("/")
+            cached = f"{folder}/__pycache__/{name.rpartition('.')[0]}.{_CACHE_TAG}.pyc"
             try:
-                with open(importlib.util.cache_from_source(source), "rb") as file:
+                with open(cached, "rb") as file:
                     if file.read()[16:] == data:
                         return
-            except (OSError, ValueError, NotImplementedError):
+            except (OSError, ValueError):
                 pass
         self.violation("unmarshalling code under a trusted file name")
 
@@ -368,7 +404,7 @@ class Referee:
         try:
             self.report(what)
         finally:
-            os.kill(os.getpid(), signal.SIGKILL)
+            _kill(_getpid(), _SIGKILL)
 
     def after_fork(self) -> None:
         self.tainted = True
@@ -494,7 +530,7 @@ class Integrity:
             try:
                 self.report(f"patched {patched}")
             finally:
-                os.kill(os.getpid(), signal.SIGKILL)
+                _kill(_getpid(), _SIGKILL)
 
 
 def _rebound(owner: str, namespace: Any, saved: dict[str, Any]) -> Iterator[str]:
@@ -507,45 +543,86 @@ def _rebound(owner: str, namespace: Any, saved: dict[str, Any]) -> Iterator[str]
 
 def install(
     *, trusted_dirs: Iterable[str], walled_dirs: Iterable[str], report: Callable[[str], None]
-) -> None:
-    """Install the referee for the rest of this process's life (audit hooks cannot be removed)."""
+) -> Integrity:
+    """Install the referee for the rest of this process's life (audit hooks cannot be removed),
+    and return the integrity check to run after collection and after every test.
+
+    Both come from a private copy of this module: loaded again from this file, kept out of
+    `sys.modules`, with a copy of the built-ins of its own. Candidate code that imports
+    `referee` gets the public module, whose classes, constants and helpers it may rebind: the
+    hook never reads them. The copy is reachable only through the hook (which the interpreter
+    keeps out of Python's reach), the fork handler and the returned check.
+    """
+    spec = importlib.util.spec_from_file_location("referee", __file__)
+    assert spec is not None and spec.loader is not None
+    private = importlib.util.module_from_spec(spec)
+    private.__builtins__ = dict(vars(sys.modules["builtins"]))  # type: ignore[attr-defined]
+    spec.loader.exec_module(private)
+    integrity: Integrity = private._install_here(trusted_dirs, walled_dirs, report)
+    return integrity
+
+
+def _install_here(
+    trusted_dirs: Iterable[str], walled_dirs: Iterable[str], report: Callable[[str], None]
+) -> Integrity:
     for name in _GUARDED_MODULES:  # loaded now, so that their snapshot is the trusted one
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-
     referee = Referee(trusted_dirs=trusted_dirs, walled_dirs=walled_dirs, report=report)
-    _keep_walled_files_out_of_linecache(referee)
+    _keep_walled_files_out_of_linecache()
     referee.snapshot = Snapshot(_GUARDED_MODULES)  # linecache as it is now, with the above
     os.register_at_fork(after_in_child=referee.after_fork)
     sys.addaudithook(referee)
+    return Integrity(report)
 
 
-def _keep_walled_files_out_of_linecache(referee: Referee) -> None:
+# linecache's two entry points, wrapped. They ask the hook through audit events, so that they
+# hold no reference to it, and keep what they need in keyword defaults, which only the suite's
+# own code may replace (setting `__kwdefaults__` is a violation).
+_LINECACHE_WALL = """
+def updatecache(filename, module_globals=None, *, _audit=audit, _read=read, _cache=cache):
+    try:
+        _audit("referee.linecache.read", filename)
+    except PermissionError:
+        return []  # a walled file, asked for by candidate code
+    lines = _read(filename, module_globals)
+    try:
+        _audit("referee.linecache.keep", filename)
+    except PermissionError:
+        _cache.pop(filename, None)
+    return lines
+
+
+def lazycache(filename, module_globals, *, _audit=audit, _remember=remember):
+    try:
+        _audit("referee.linecache.keep", filename)
+    except PermissionError:
+        return False  # its loader would read the file for whoever asks later
+    return _remember(filename, module_globals)
+"""
+
+
+def _keep_walled_files_out_of_linecache() -> None:
     """linecache keeps every file it reads, and trusted code reads the suite's during a test
     (hypothesis hashes a test's source for its seed; a stack printed through ``logging`` shows
     the calling line), where candidate code would find it in ``linecache.cache``. A walled file's
-    lines are read afresh each time, never kept, and never read for candidate code."""
+    lines are read afresh each time, never kept, and never read for candidate code.
+
+    The wrappers are compiled under this file's name (trusted, like the rest of the runner) in a
+    namespace of their own: their globals lead nowhere but to linecache.
+    """
     import linecache
 
-    read = linecache.updatecache
-    remember_lazily = linecache.lazycache
-
-    def updatecache(filename: str, module_globals: Any = None) -> list[str]:
-        if not _under(filename, referee.walled):
-            return read(filename, module_globals)
-        if referee.asked_by_candidate():
-            return []
-        lines = read(filename, module_globals)
-        linecache.cache.pop(filename, None)
-        return lines
-
-    def lazycache(filename: str, module_globals: Any) -> bool:
-        if _under(filename, referee.walled):
-            return False  # its loader would read the file for whoever asks later
-        return remember_lazily(filename, module_globals)
-
-    linecache.updatecache = updatecache
-    linecache.lazycache = lazycache
+    namespace: dict[str, Any] = {
+        "__builtins__": {"PermissionError": PermissionError},
+        "audit": sys.audit,
+        "read": linecache.updatecache,
+        "cache": linecache.cache,
+        "remember": linecache.lazycache,
+    }
+    exec(compile(_LINECACHE_WALL, __file__, "exec"), namespace)
+    linecache.updatecache = namespace["updatecache"]
+    linecache.lazycache = namespace["lazycache"]
 
 
 def _where(frame: FrameType | None) -> str:
@@ -562,21 +639,29 @@ def _names(frame: FrameType, name: str) -> bool:
     return name in code.co_names or name in code.co_consts
 
 
-def _dir(path: str) -> str:
-    return os.path.join(os.path.realpath(path), "")
+def _prefixes(dirs: Iterable[str]) -> tuple[str, ...]:
+    """Each folder as given and as resolved, with a trailing slash, for `str.startswith`."""
+    found = set()
+    for path in dirs:
+        found |= {os.path.join(os.path.abspath(path), ""), os.path.join(os.path.realpath(path), "")}
+    return tuple(sorted(found))
 
 
-def _under(path: str, dirs: tuple[str, ...]) -> bool:
-    real = os.path.realpath(path)
-    return os.path.join(real, "").startswith(dirs)
+def _identities(dirs: Iterable[str]) -> frozenset[tuple[int, int]]:
+    """(device, inode) of every folder and file below `dirs`, read once, at installation."""
+    found = set()
+    for top in dirs:
+        for folder, _, files in os.walk(top):
+            for path in [folder, *(os.path.join(folder, name) for name in files)]:
+                with contextlib.suppress(OSError):
+                    status = os.stat(path)
+                    found.add((status.st_dev, status.st_ino))
+    return frozenset(found)
 
 
 def _names_trusted_code(data: bytes, trusted: Callable[[str], bool]) -> bool:
-    import marshal
-    from types import CodeType
-
     try:
-        code = marshal.loads(data)
+        code = _unmarshal(data)
     except (EOFError, ValueError, TypeError):
         return False
     pending = [code] if isinstance(code, CodeType) else []

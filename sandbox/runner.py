@@ -115,6 +115,58 @@ def configure_hypothesis() -> None:
     )
     settings.load_profile("grading")
 
+    keep_the_suite_out_of_hypothesis()
+
+
+class _KeptOnEachClass:
+    """Hypothesis's cache of each state machine class's rules, kept on the class itself."""
+
+    def __getitem__(self, cls: type) -> Any:
+        try:
+            return vars(cls)["_grading_setup_state"]
+        except KeyError:
+            raise KeyError(cls) from None
+
+    def __setitem__(self, cls: type, state: Any) -> None:
+        cls._grading_setup_state = state  # type: ignore[attr-defined]
+
+
+def keep_the_suite_out_of_hypothesis() -> None:
+    """Hypothesis holds three things of the suite where candidate code can reach them (through
+    the build context a module global holds while a test runs, and a class attribute): the
+    running test's function (stored, never read back), the running state machine or test class
+    instance as the test case's "runner" (read only by ``st.runner()``, which no suite may use),
+    and a cache of every state machine class run so far. Each leads to the test module's
+    namespace, and a state machine to its model of the expected state. The first two are never
+    stored; the cache is kept on each class, where only the suite reaches it.
+    tests/fixtures/seclusion checks all three."""
+    from hypothesis import control, stateful
+    from hypothesis.internal.conjecture.data import ConjectureData
+    from hypothesis.utils.conventions import not_set
+
+    ConjectureData.hypothesis_runner = property(  # type: ignore[attr-defined]
+        lambda data: not_set, lambda data, runner: None
+    )
+
+    make_context = control.BuildContext.__init__
+
+    def __init__(self: Any, data: Any, *, is_final: bool = False, wrapped_test: Any) -> None:
+        make_context(self, data, is_final=is_final, wrapped_test=None)
+
+    control.BuildContext.__init__ = __init__  # type: ignore[method-assign]
+    stateful.RuleBasedStateMachine._setup_state_per_class = _KeptOnEachClass()  # type: ignore[assignment]
+
+    # A state machine's strategy shares its enabled rules under a key that held the machine
+    # itself, in the test case's data: the machine's number serves as well.
+    make_rules = stateful.RuleStrategy.__init__
+
+    def __init__rules(self: Any, machine: Any) -> None:
+        make_rules(self, machine)
+        shared = self.enabled_rules_strategy
+        self.enabled_rules_strategy = type(shared)(shared.base, key=("enabled rules", id(machine)))
+
+    stateful.RuleStrategy.__init__ = __init__rules  # type: ignore[method-assign]
+
 
 class Capture:
     """Keeps the first `limit` bytes of a stream and counts the rest."""
@@ -281,12 +333,11 @@ def install_referee(spec: wire.ExerciseSpec) -> Any:
         emit(_fd, "violation", what=what)
 
     trusted = [path for path in sys.path if path and os.path.isdir(path)] + [spec["tests_dir"]]
-    referee.install(
+    return referee.install(
         trusted_dirs=trusted,
         walled_dirs=[spec["tests_dir"], str(Path(__file__).resolve().parent)],
         report=report,
     )
-    return referee.Integrity(report)
 
 
 def import_candidate(modules: tuple[str, ...]) -> None:

@@ -424,6 +424,38 @@ FORGERIES: dict[str, Forgery] = {
             """
         ),
     ),
+    # --- the referee itself: what `import referee` gives candidate code ---------------------
+    "switches_the_referee_off_for_a_moment": Forgery(
+        "adder",
+        code(
+            "import sys",
+            EVALUATE,
+            """
+            import linecache
+            import referee
+
+
+            def add(a, b):
+                # Everything the installed hook might read through the importable module, made
+                # harmless for one look at the caller's frame, then put back before the test ends.
+                saved = dict(vars(referee)), dict(vars(referee.Referee))
+                for name in ("_WATCHED", "_VIOLATIONS", "_FRAME_ATTRIBUTES", "_RELAYABLE"):
+                    setattr(referee, name, frozenset())
+                for name in ("judge", "__call__", "candidate_context"):
+                    setattr(referee.Referee, name, lambda *args, **kwargs: False)
+                try:
+                    frame = sys._getframe(1)
+                    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+                    found = _expected_on(line, (a, b), frame.f_locals)
+                finally:
+                    vars(referee).update(saved[0])
+                    for name, value in saved[1].items():
+                        if name not in ("__dict__", "__weakref__"):
+                            setattr(referee.Referee, name, value)
+                return a - b if found is _MISSING else found
+            """,
+        ),
+    ),
     "reads_the_expected_local_from_a_profiler": Forgery(
         "sorter",
         code(
