@@ -433,7 +433,8 @@ class Snapshot:
 _MISSING = object()
 
 # What the test process's verdicts depend on: pytest, its plugins, the runner's plugin, the
-# comparison helper, the JSON encoder of the event channel, and hypothesis's engine.
+# comparison helper, the JSON encoder of the event channel, hypothesis's engine, and linecache
+# (whose wrappers keep the suite's source out of its cache).
 _INTEGRITY_PREFIXES = (
     "_pytest",
     "pytest",
@@ -443,6 +444,7 @@ _INTEGRITY_PREFIXES = (
     "hypothesis",
     "json",
     "builtins",
+    "linecache",
 )
 # Attributes these modules rebind themselves while a session runs (caches and session state),
 # found by running every reference solution's suite; none of them decides an outcome.

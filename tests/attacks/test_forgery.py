@@ -456,6 +456,29 @@ FORGERIES: dict[str, Forgery] = {
             """,
         ),
     ),
+    "puts_linecache_back_to_read_the_suite": Forgery(
+        "adder",
+        code(
+            "import linecache",
+            EVALUATE,
+            """
+            # linecache's own function, which keeps what it reads: Hypothesis then reads the test's
+            # source into the cache before every run of a @given test.
+            linecache.updatecache = linecache.updatecache.__kwdefaults__["_read"]
+
+
+            def add(a, b):
+                for name, entry in list(linecache.cache.items()):
+                    if "test_" not in name or len(entry) < 3:
+                        continue
+                    for line in entry[2]:
+                        found = _expected_on(line, (a, b))
+                        if found is not _MISSING:
+                            return found
+                return a - b
+            """,
+        ),
+    ),
     "reads_the_expected_local_from_a_profiler": Forgery(
         "sorter",
         code(
