@@ -24,4 +24,15 @@ def test_the_red_team_count_is_current() -> None:
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ATTACKS"
     )
     assert isinstance(attacks, ast.Dict)
-    assert f"runs {len(attacks.keys)} hostile submissions" in README
+    assert f"{len(attacks.keys)} hostile submissions" in README
+
+
+def test_the_forger_count_is_current() -> None:
+    tree = ast.parse((ROOT / "tests" / "attacks" / "test_forgery.py").read_text(encoding="utf-8"))
+    forgeries = next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "FORGERIES"
+    )
+    assert isinstance(forgeries, ast.Dict)
+    assert f"runs {len(forgeries.keys)} forgers" in README
