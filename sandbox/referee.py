@@ -33,6 +33,7 @@ import contextlib
 import importlib
 import importlib.util
 import marshal
+import operator
 import os
 import signal
 import sys
@@ -58,6 +59,7 @@ _CACHE_TAG = sys.implementation.cache_tag
 _FRAME_ATTRIBUTES = frozenset(
     {"f_code", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code", "ag_code"}
 )
+_CODE_ATTRIBUTES = _FRAME_ATTRIBUTES | {"__code__"}
 # A function's code and defaults (exact.py keeps the built-ins it trusts in a default).
 _FUNCTION_INTERNALS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 _VIOLATIONS = frozenset(
@@ -211,6 +213,11 @@ class Referee:
         self.verdicts: dict[str, bool] = {}
         self.main = _get_ident()
         self.tainted = False  # a process forked by code running here
+        # pytest's call of each test, and the latest such frame found with nothing but trusted
+        # code below it: the stack below a running frame never changes, so a walk that reaches
+        # it can stop there (the stack below a test is some forty frames of pytest and pluggy).
+        self.anchor_code = _runtest_call_code()
+        self.anchor: FrameType | None = None
         self.busy = threading.local()
         self.snapshot = Snapshot(_GUARDED_MODULES)
 
@@ -258,26 +265,38 @@ class Referee:
         if self.tainted or _get_ident() != self.main:
             return True
         while frame is not None:
-            if not self.trusted_file(frame.f_code.co_filename):
+            if frame is self.anchor:
+                return False
+            code = frame.f_code
+            if not self.trusted_file(code.co_filename):
                 return True
+            if code is self.anchor_code:
+                if self.candidate_context(frame.f_back):
+                    return True
+                self.anchor = frame
+                return False
             frame = frame.f_back
         return False
 
     # -- the hook ------------------------------------------------------------------------------
 
-    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
-        if (event not in _WATCHED and not event.startswith("ctypes.")) or getattr(
-            self.busy, "on", False
-        ):
-            return
-        self.busy.on = True
-        try:
-            self.judge(event, args)
-        finally:
-            self.busy.on = False
+    def hook(self) -> Callable[[str, tuple[Any, ...]], None]:
+        """The audit hook: a plain function, since the interpreter calls it for every audit event
+        of the process (`id()` raises one), and only the watched ones may cost more."""
+        watched, busy, judge = _WATCHED, self.busy, self.judge
+
+        def hook(event: str, args: tuple[Any, ...]) -> None:
+            if (event in watched or event[:7] == "ctypes.") and not getattr(busy, "on", False):
+                busy.on = True
+                try:
+                    judge(event, args)
+                finally:
+                    busy.on = False
+
+        return hook
 
     def judge(self, event: str, args: tuple[Any, ...]) -> None:
-        if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES | {"__code__"}:
+        if event == "object.__getattr__" and args[1] not in _CODE_ATTRIBUTES:
             return
         if event == "object.__setattr__" and args[1] not in _FUNCTION_INTERNALS:
             return
@@ -479,24 +498,23 @@ class Integrity:
         self.report = report
         self.builtins = builtins
         self.import_state = self._import_state()
-        self.modules: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-        self.classes: list[tuple[type, dict[str, Any]]] = []
+        self.namespaces: list[_Held] = []
         for name, module in list(sys.modules.items()):
             if module is None or not name.startswith(_INTEGRITY_PREFIXES):
                 continue
             namespace = vars(module)
-            self.modules.append((name, namespace, dict(namespace)))
+            self.namespaces.append(_Held(name, namespace))
             for value in namespace.values():
                 if isinstance(value, type) and value.__module__ == name:
-                    self.classes.append((value, dict(vars(value))))
+                    self.namespaces.append(
+                        _Held(f"{name}.{value.__qualname__}", vars(value), owner=value)
+                    )
 
     def watch(self, modules: Iterable[ModuleType]) -> None:
         """Also hold these modules (the collected test modules) to how they are now: candidate
         code handed one of their functions (a callback) reaches their namespace through
         ``__globals__`` and could rebind, say, their ``same``."""
-        for module in modules:
-            namespace = vars(module)
-            self.modules.append((module.__name__, namespace, dict(namespace)))
+        self.namespaces += [_Held(module.__name__, vars(module)) for module in modules]
 
     def _import_state(self) -> tuple[Any, ...]:
         return (tuple(sys.meta_path), tuple(sys.path_hooks), self.builtins.__import__)
@@ -508,9 +526,10 @@ class Integrity:
         if now[2] is not self.import_state[2]:
             return True
         for before, after in zip(self.import_state[:2], now[:2], strict=True):
-            if any(entry not in after for entry in before):
+            # by identity: a planted finder's __eq__ may say yes to everything
+            if any(not _among(entry, after) for entry in before):
                 return True
-            added = [entry for entry in after if entry not in before]
+            added = [entry for entry in after if not _among(entry, before)]
             if any(not type(entry).__module__.startswith("_pytest.") for entry in added):
                 return True
         return False
@@ -521,10 +540,8 @@ class Integrity:
     def changes(self) -> Iterator[str]:
         if self._import_machinery_changed():
             yield "the import machinery (sys.meta_path, sys.path_hooks or __import__)"
-        for name, namespace, saved in self.modules:
-            yield from _rebound(name, namespace, saved)
-        for cls, saved in self.classes:
-            yield from _rebound(f"{cls.__module__}.{cls.__qualname__}", vars(cls), saved)
+        for held in self.namespaces:
+            yield from held.rebound()
 
     def check(self) -> None:
         patched = self.changed()
@@ -535,12 +552,42 @@ class Integrity:
                 _kill(_getpid(), _SIGKILL)
 
 
-def _rebound(owner: str, namespace: Any, saved: dict[str, Any]) -> Iterator[str]:
-    for key, value in saved.items():
-        if namespace.get(key, _MISSING) is value or key in _REBOUND_BY_PYTEST:
-            continue
-        if f"{owner}.{key}" not in _REBOUND:
-            yield f"{owner}.{key}"
+class _Held:
+    """One module's or class's namespace, held to its snapshot.
+
+    Checked after every test, so the common case is made cheap: if the namespace holds the very
+    same names and objects as when it last passed the full check (compared in C), it passes.
+    Otherwise each saved name is compared by identity with the snapshot, allowing only what
+    pytest and hypothesis rebind themselves.
+    """
+
+    __slots__ = ("name", "namespace", "owner", "passed_keys", "passed_values", "saved")
+
+    def __init__(self, name: str, namespace: Any, owner: Any = None) -> None:
+        self.name = name
+        self.namespace = namespace
+        self.owner = owner  # a class: its namespace is a read-only view, kept alive by it
+        self.saved = dict(namespace)
+        self.passed_keys = tuple(namespace)
+        self.passed_values = tuple(namespace.values())
+
+    def rebound(self) -> Iterator[str]:
+        keys, values = tuple(self.namespace), tuple(self.namespace.values())
+        if keys == self.passed_keys and all(map(operator.is_, values, self.passed_values)):
+            return
+        found = False
+        for key, value in self.saved.items():
+            if self.namespace.get(key, _MISSING) is value or key in _REBOUND_BY_PYTEST:
+                continue
+            if f"{self.name}.{key}" not in _REBOUND:
+                found = True
+                yield f"{self.name}.{key}"
+        if not found:
+            self.passed_keys, self.passed_values = keys, values
+
+
+def _among(entry: Any, entries: Iterable[Any]) -> bool:
+    return any(entry is other for other in entries)
 
 
 def install(
@@ -574,7 +621,7 @@ def _install_here(
     _keep_walled_files_out_of_linecache()
     referee.snapshot = Snapshot(_GUARDED_MODULES)  # linecache as it is now, with the above
     os.register_at_fork(after_in_child=referee.after_fork)
-    sys.addaudithook(referee)
+    sys.addaudithook(referee.hook())
     return Integrity(report)
 
 
@@ -625,6 +672,15 @@ def _keep_walled_files_out_of_linecache() -> None:
     exec(compile(_LINECACHE_WALL, __file__, "exec"), namespace)
     linecache.updatecache = namespace["updatecache"]
     linecache.lazycache = namespace["lazycache"]
+
+
+def _runtest_call_code() -> CodeType | None:
+    with contextlib.suppress(ImportError, AttributeError):
+        from _pytest import runner
+
+        code: CodeType = runner.pytest_runtest_call.__code__
+        return code
+    return None
 
 
 def _where(frame: FrameType | None) -> str:
