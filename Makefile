@@ -72,6 +72,7 @@ quick: install
 bench: install image
 	$(BIN)/python bench/sandboxes.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/referee.py
 
 test: lint typecheck validate unit
 
