@@ -16,23 +16,18 @@ def test_the_catalog_table_is_current() -> None:
     assert catalog_table(Catalog.load()) in README
 
 
-def test_the_red_team_count_is_current() -> None:
-    tree = ast.parse((ROOT / "tests" / "attacks" / "test_attacks.py").read_text(encoding="utf-8"))
-    attacks = next(
+def count_of(test_file: str, table: str) -> int:
+    """How many entries a module-level table of an attack suite holds (its keys, read from source)."""
+    tree = ast.parse((ROOT / "tests" / "attacks" / test_file).read_text(encoding="utf-8"))
+    entries = next(
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ATTACKS"
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == table
     )
-    assert isinstance(attacks, ast.Dict)
-    assert f"{len(attacks.keys)} hostile submissions" in README
+    assert isinstance(entries, ast.Dict)
+    return len(entries.keys)
 
 
-def test_the_forger_count_is_current() -> None:
-    tree = ast.parse((ROOT / "tests" / "attacks" / "test_forgery.py").read_text(encoding="utf-8"))
-    forgeries = next(
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "FORGERIES"
-    )
-    assert isinstance(forgeries, ast.Dict)
-    assert f"runs {len(forgeries.keys)} forgers" in README
+def test_the_red_team_counts_are_current() -> None:
+    assert f"{count_of('test_attacks.py', 'ATTACKS')} hostile submissions" in README
+    assert f"runs {count_of('test_forgery.py', 'FORGERIES')} forgers" in README
