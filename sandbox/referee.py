@@ -3,10 +3,12 @@
 The hidden tests and the candidate's code share one interpreter, so whatever the tests know (the
 expected values in their frames, their source, pytest's reports) is a few lines of introspection
 away from the candidate. The referee is installed before any candidate code runs and cannot be
-removed from Python. It watches a short list of audit events and refuses them in a *candidate
-context*: when a frame of code that does not come from a trusted file (the interpreter's library,
-the installed packages, the runner, the hidden suite) is on the stack, in any thread but the main
-one (a worker thread runs whatever the candidate handed it), or in a process the candidate forked.
+removed from Python; it runs from a private copy of this module (see `install`), so rebinding
+what `import referee` gives changes nothing. It watches a short list of audit events and refuses
+them in a *candidate context*: when a frame of code that does not come from a trusted file (the
+interpreter's library, the installed packages, the runner, the hidden suite) is on the stack, in
+any thread but the main one (a worker thread runs whatever the candidate handed it), or in a
+process the candidate forked.
 
 Two kinds of refusal:
 
