@@ -240,6 +240,7 @@ def small(exercises: list[Exercise]) -> Exercise:
     )
 
 
+@pytest.mark.slow
 def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(
     small: Exercise, tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from grader.catalog import Catalog
 from grader.sandboxes.local import LocalSandbox
 from grader.validate import validate
@@ -23,6 +25,7 @@ def test_lowercase_name_kept():
 """
 
 
+@pytest.mark.slow
 def test_a_suite_comparing_with_bare_equality_fails_the_cheat_check_and_exact_ones_pass(
     tmp_path: Path,
 ) -> None:

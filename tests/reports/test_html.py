@@ -331,6 +331,7 @@ def colours(png: bytes, rows: int) -> tuple[int, int, set[tuple[int, ...]], floa
     return width, count, seen, dark / max(total, 1)
 
 
+@pytest.mark.slow
 def test_a_report_renders_in_a_real_browser(chromium: str, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(html.render(sample()), encoding="utf-8")
@@ -352,6 +353,7 @@ def test_a_report_renders_in_a_real_browser(chromium: str, tmp_path: Path) -> No
     assert 0.02 < dark < 0.9
 
 
+@pytest.mark.slow
 def test_a_batch_page_renders_in_a_real_browser(chromium: str, tmp_path: Path) -> None:
     batch, reports = summary()
     page = tmp_path / "batch.html"

@@ -405,6 +405,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 @pytest.mark.docker
 def test_the_image_builds_offline_and_runs_unprivileged(docker_client: DockerClient) -> None:
     lines: list[str] = []
