@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import pyast
+
 COPIES = 2  # clones, and as many twins, per hidden module
 BUILTIN_FIXTURES = frozenset(
     {"tmp_path", "tmpdir", "monkeypatch", "capsys", "capfd", "capsysbinary", "capfdbinary"}
@@ -144,7 +146,7 @@ def _hex(rng: random.Random, size: int = 6) -> str:
 def defined_tests(source: str, *, nested: bool = False) -> list[str]:
     """The module's top-level test functions (`nested`: and those in classes), by name."""
     try:
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except SyntaxError:
         return []
     nodes = ast.walk(tree) if nested else iter(tree.body)
@@ -161,7 +163,7 @@ def plant(
     """The module's source with k clones and k twins of its tests planted, or None if it has
     no test that is safe to copy (or does not parse: the trusted collection will say so)."""
     try:
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except SyntaxError:
         return None
     pool = originals(tree)

@@ -16,6 +16,8 @@ import ast
 from collections.abc import Mapping
 from typing import Literal
 
+from grader import pyast
+
 Variant = Literal["object", "str", "int"]
 VARIANTS: tuple[Variant, ...] = ("object", "str", "int")
 
@@ -136,7 +138,7 @@ def synthesize(files: Mapping[str, bytes], variant: Variant) -> dict[str, bytes]
 def cheat_module(source: str, variant: Variant, filename: str = "<stub>") -> str:
     """One stub module's cheat: same imports, names and signatures, lying return values."""
     try:
-        tree = ast.parse(source, filename)
+        tree = pyast.parse(source, filename)
     except SyntaxError as error:
         raise CheatError(f"{filename} does not parse: {error}") from error
     for node in tree.body:
@@ -146,7 +148,7 @@ def cheat_module(source: str, variant: Variant, filename: str = "<stub>") -> str
             for member in node.body:
                 if isinstance(member, FunctionNode):
                     member.body = _method_body(member)
-    prelude = ast.parse(PRELUDES[variant]).body
+    prelude = pyast.parse(PRELUDES[variant]).body
     at = _after_future_imports(tree.body)
     tree.body[at:at] = prelude
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"

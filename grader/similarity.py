@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from grader import pyast
 from grader.catalog import Exercise
 
 DEFAULT_K = 5  # node types per k-gram: shorter k-grams match by chance
@@ -106,7 +107,7 @@ def _walk(node: ast.AST) -> Iterator[str]:
 def tokens(source: str) -> list[str]:
     """The solution as a sequence of node types (names and literals abstracted); [] if it does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return []
     try:

@@ -10,6 +10,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from grader import pyast
+
 _IMPORT_FUNCTIONS = {"__import__", "import_module"}
 
 
@@ -25,7 +27,7 @@ class Finding:
 
 def syntax_error(file: str, source: str) -> Finding | None:
     try:
-        ast.parse(source, filename=file)
+        pyast.parse(source, filename=file)
     except SyntaxError as exc:
         return Finding(file, exc.lineno or 0, f"syntax error: {exc.msg}")
     except ValueError as exc:  # source with NUL bytes
@@ -63,7 +65,7 @@ def forbidden_imports(file: str, source: str, forbidden: Iterable[str]) -> list[
     forbidden = list(forbidden)
     if not forbidden:
         return []
-    tree = ast.parse(source, filename=file)
+    tree = pyast.parse(source, filename=file)
     return [
         Finding(file, line, f"imports {module!r}, which this exercise forbids")
         for module, line in imported_modules(tree)
