@@ -113,6 +113,9 @@ class EventPlugin:
             "performance(cpu_s=None): a test of speed or memory; cpu_s, a CPU budget the runner "
             "measures outside the test process",
         )
+        config.addinivalue_line(
+            "markers", "clause(*ids): the README clauses this test checks (grader.clauses)"
+        )
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -13,13 +13,16 @@ from grader.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exercises"
 
-WEAK_SUITE = """import solution
+WEAK_SUITE = """import pytest
+import solution
 
 
+@pytest.mark.clause("C1")
 def test_ada():
     assert solution.greet("Ada") == "Hello, Ada!"
 
 
+@pytest.mark.clause("C1")
 def test_lowercase_name_kept():
     assert solution.greet("bob") == "Hello, bob!"
 """
