@@ -32,6 +32,21 @@ class Assessment(BaseModel):
         """The assessment's exercises, refusing names the catalog does not have."""
         return catalog.select(self.exercises)
 
+    def time_problem(self, catalog: Catalog) -> str | None:
+        """Why a good candidate could not finish in the time limit; None when they can."""
+        exercises = self.select(catalog)
+        unknown = [e.id for e in exercises if e.manifest.minutes is None]
+        if unknown:
+            return f"no minutes estimate for {', '.join(unknown)}"
+        needed = sum(e.manifest.minutes or 0 for e in exercises)
+        if needed > self.time_limit_minutes:
+            return f"its exercises need {needed} minutes; the limit is {self.time_limit_minutes}"
+        return None
+
+
+def load_assessments(root: Path = DEFAULT_ASSESSMENTS_DIR) -> dict[str, Assessment]:
+    return {name: load_assessment(name, root) for name in assessment_names(root)}
+
 
 def assessment_names(root: Path = DEFAULT_ASSESSMENTS_DIR) -> list[str]:
     return sorted(path.stem for path in root.glob("*.toml"))

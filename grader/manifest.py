@@ -72,6 +72,10 @@ class Manifest(_Strict):
     guide: list[str] = []
     limits: Limits = Limits()
     questions: list[Question] = []
+    # What a good candidate needs, reading included, and why: assessments must fit their time
+    # limits (`grader validate` adds them up). Optional here, required of the shipped catalog.
+    minutes: Annotated[int, Field(gt=0, le=240)] | None = None
+    minutes_reason: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -105,6 +109,12 @@ class Manifest(_Strict):
             if not _MODULE_NAME.match(name):
                 raise ValueError(f"{name!r} is not a module name")
         return names
+
+    @model_validator(mode="after")
+    def _minutes_explained(self) -> Manifest:
+        if self.minutes is not None and not self.minutes_reason.strip():
+            raise ValueError("minutes needs a minutes_reason: say in one line what takes the time")
+        return self
 
     @model_validator(mode="after")
     def _kind_matches_content(self) -> Manifest:

@@ -326,3 +326,11 @@ def test_boolean_points_are_refused(tmp_path: Path) -> None:
 
 def test_quiz_answer_keys_must_not_repeat(tmp_path: Path) -> None:
     load_error(tmp_path, QUIZ.replace('answer = ["b"]', 'answer = ["b", "b"]'))
+
+
+def test_minutes_need_a_reason_and_a_sane_range(tmp_path: Path) -> None:
+    base = 'title = "x"\nsection = "core_python"\n'
+    assert "minutes_reason" in load_error(tmp_path, base + "minutes = 20\n")
+    assert "minutes" in load_error(tmp_path, base + 'minutes = 0\nminutes_reason = "r"\n')
+    loaded = load_manifest(write(tmp_path, base + 'minutes = 20\nminutes_reason = "r"\n'))
+    assert (loaded.minutes, loaded.minutes_reason) == (20, "r")
