@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import __version__
-from grader.assessment import assessment_names, load_assessment
+from grader.assessment import assessment_names, load_assessment, load_assessments
 from grader.batch import GradedBatch, default_jobs, discover, grade_batch, require_output_folder
 from grader.catalog import catalog_table
 from grader.errors import BadInputError, GraderError, InfrastructureError
@@ -283,7 +283,9 @@ def validate_command(
     catalog = load_catalog(exercises_dir)
     exercises = catalog.select(exercise_ids)
     chosen = make_sandbox(sandbox, runtime)
-    checks = validate(catalog, exercises, chosen.sandbox, jobs=jobs)
+    # The shipped rounds are checked with the shipped catalog (their exercises' minutes).
+    rounds = load_assessments() if exercises_dir is None and not exercise_ids else None
+    checks = validate(catalog, exercises, chosen.sandbox, jobs=jobs, assessments=rounds)
     failures = [check for check in checks if not check.ok]
     console = Console()
     if failures:
@@ -302,6 +304,76 @@ def validate_command(
 
 
 validate_command.name = "validate"
+
+
+@grader.command()
+@click.argument("exercise_ids", nargs=-1)
+@jobs_option("Sandbox runs at once.")
+@click.option(
+    "--session-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".mutation"),
+    show_default=True,
+    help="Where cosmic-ray's sessions are kept (one .sqlite per exercise, for cr-report).",
+)
+@click.option("--markdown", is_flag=True, help="A Markdown table, as in exercises/README.md.")
+@sandbox_option
+@exercises_option
+@_errors_to_exit_codes
+def mutation(
+    exercise_ids: tuple[str, ...],
+    jobs: int,
+    session_dir: Path,
+    markdown: bool,
+    sandbox: SandboxChoice,
+    runtime: str | None,
+    exercises_dir: Path | None,
+) -> None:
+    """Grade cosmic-ray's mutants of each reference with its hidden suite: at least 95% must die."""
+    try:  # cosmic-ray is a development dependency: grading never needs it
+        from grader.mutation import REQUIRED_SCORE, run_mutation
+        from grader.reports.mutation import mutation_markdown, mutation_table
+    except ModuleNotFoundError as missing:
+        raise BadInputError(
+            f"grader mutation needs {missing.name}: pip install 'grader[dev]'"
+        ) from None
+    catalog = load_catalog(exercises_dir)
+    catalog.require_valid()
+    exercises = catalog.select(exercise_ids)
+    chosen = make_sandbox(sandbox, runtime)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("mutants", total=None)
+        scores = run_mutation(
+            exercises,
+            chosen.sandbox,
+            session_dir,
+            jobs=jobs,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console = Console()
+    if markdown:
+        click.echo(mutation_markdown(scores))
+    else:
+        console.print(mutation_table(scores))
+    for score in scores:
+        for m in score.survivors:
+            console.print(
+                Text.assemble(
+                    (f"{score.exercise} survived ", "bold yellow"),
+                    f"{m.file}:{m.line}:{m.column} {m.operator}\n  - {m.before}\n  + {m.after}\n",
+                    (m.equivalent_entry(), "dim"),
+                )
+            )
+        for stale in score.stale:
+            console.print(
+                f"[bold red]{score.exercise}[/] lists an equivalent mutant that no longer survives:"
+                f" {stale.file}:{stale.line}:{stale.column} {stale.operator}",
+                highlight=False,
+            )
+    failing = [s.exercise for s in scores if not s.ok]
+    if failing:
+        console.print(f"[bold red]Below {REQUIRED_SCORE:g}% or stale:[/] {', '.join(failing)}")
+        sys.exit(1)
 
 
 @grader.command()

@@ -9,13 +9,16 @@ exercise together, so the runner's per-run start is paid a few times only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.assessment import Assessment
 from grader.catalog import Catalog, Exercise
 from grader.cheats import VARIANTS, CheatError, synthesize
+from grader.clauses import clause_problems
+from grader.errors import BadInputError
 from grader.grading import grade_exercises
 from grader.mutants import MutantError
 from grader.quiz import ANSWERS_FILE, blank_answers, reference_answers
@@ -34,7 +37,7 @@ class Check:
     """One expectation about one exercise, and whether it held."""
 
     exercise: str
-    subject: str  # "manifest", "files", "reference", "stub", "mutant <name>", "cheat <variant>"
+    subject: str  # "manifest", "files", "clauses", "reference", "stub", "mutant <name>", "cheat <variant>"
     ok: bool
     detail: str
 
@@ -68,12 +71,24 @@ def _summary(result: ExerciseResult) -> str:
 
 
 def validate(
-    catalog: Catalog, exercises: Sequence[Exercise], sandbox: Sandbox, *, jobs: int = 1
+    catalog: Catalog,
+    exercises: Sequence[Exercise],
+    sandbox: Sandbox,
+    *,
+    jobs: int = 1,
+    assessments: Mapping[str, Assessment] | None = None,
 ) -> list[Check]:
+    """Every check of `exercises`, and of `assessments` (rounds of this catalog) when given."""
     checks = [
         Check(path.parent.name, "manifest", False, problem)
         for path, problem in catalog.problems.items()
     ]
+    checks += [
+        Check(e.id, "minutes", False, "exercise.toml gives no minutes estimate")
+        for e in exercises
+        if e.manifest.minutes is None
+    ]
+    checks += [_time_check(name, a, catalog) for name, a in (assessments or {}).items()]
     ready = []
     for exercise in exercises:
         missing = exercise.missing_parts()
@@ -91,6 +106,7 @@ def validate(
             ready.append(exercise)
         else:
             ready.append(exercise)
+    checks += [check for exercise in ready for check in _clause_checks(exercise)]
 
     def run(batch: list[Subject]) -> list[ExerciseResult]:
         return grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
@@ -123,6 +139,28 @@ def validate(
                 ok = (result.status == Status.PASSED) == want_pass
                 checks.append(Check(exercise.id, subject, ok, _summary(result)))
     return checks
+
+
+def _time_check(name: str, assessment: Assessment, catalog: Catalog) -> Check:
+    """A round a good candidate cannot finish in its time limit measures speed, not skill."""
+    try:
+        problem = assessment.time_problem(catalog)
+    except BadInputError as error:
+        problem = str(error)
+    if problem:
+        return Check(f"assessment {name}", "time", False, problem)
+    return Check(f"assessment {name}", "time", True, "fits its time limit")
+
+
+def _clause_checks(exercise: Exercise) -> list[Check]:
+    """Every clause the README states is checked by a hidden test, and no test names another."""
+    if exercise.is_quiz:
+        return []
+    readme = exercise.question.read_text(encoding="utf-8")
+    problems = clause_problems(readme, exercise.hidden_tests)
+    if not problems:
+        return [Check(exercise.id, "clauses", True, "every clause has a hidden test")]
+    return [Check(exercise.id, "clauses", False, problem) for problem in problems]
 
 
 def _cheat_check(exercise: Exercise, subject: str, result: ExerciseResult, stub: float) -> Check:
