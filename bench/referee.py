@@ -64,6 +64,8 @@ def workspace(root: Path, exercise_ids: list[str]) -> list[dict[str, object]]:
                 "test_timeout_s": limits.test_timeout_s,
                 "wall_timeout_s": limits.wall_timeout_s,
                 "memory_mb": limits.memory_mb,
+                "process_limit": None,
+                "fail_fast": False,
             }
         )
     return specs

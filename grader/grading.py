@@ -35,9 +35,15 @@ def static_verdict(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseRe
 
 
 def grade_exercises(
-    answers: Sequence[tuple[Exercise, Mapping[str, bytes] | None]], sandbox: Sandbox
+    answers: Sequence[tuple[Exercise, Mapping[str, bytes] | None]],
+    sandbox: Sandbox,
+    *,
+    fail_fast: bool = False,
 ) -> list[ExerciseResult]:
-    """Grade each exercise on the given files (None: not submitted), all in one sandbox run."""
+    """Grade each exercise on the given files (None: not submitted), all in one sandbox run.
+
+    `fail_fast`: stop each suite at its first failure; the status then says only whether it
+    passed (for known-wrong solutions), and the score is not a grade."""
     results: dict[str, ExerciseResult] = {}
     jobs: list[Job] = []
     for exercise, files in answers:
@@ -51,8 +57,11 @@ def grade_exercises(
             results[exercise.id] = verdict
         else:
             limits = exercise.manifest.limits
-            canaries = make_canaries(exercise.hidden_tests)
-            jobs.append(Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries))
+            # Canaries include tests planted to fail, which would stop a fail-fast run first.
+            canaries = None if fail_fast else make_canaries(exercise.hidden_tests)
+            jobs.append(
+                Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries, fail_fast)
+            )
     if jobs:
         outcome = sandbox.run(jobs)
         by_id = {exercise.id: exercise for exercise, _ in answers}

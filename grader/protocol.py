@@ -34,6 +34,7 @@ class ExerciseSpec(_Wire):
     wall_timeout_s: float
     memory_mb: int
     process_limit: int | None = None
+    fail_fast: bool = False
 
 
 class RunRequest(_Wire):

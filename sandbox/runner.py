@@ -113,6 +113,11 @@ def configure_hypothesis() -> None:
         phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+    settings.register_profile(
+        "grading-fail-fast",
+        parent=settings.get_profile("grading"),
+        phases=[Phase.explicit, Phase.generate, Phase.target],
+    )
     settings.load_profile("grading")
 
     keep_the_suite_out_of_hypothesis()
@@ -260,6 +265,10 @@ def child_main(
         if collect_only:  # the candidate's code stays out of reach: placeholders stand in
             sys.meta_path.insert(0, placeholders)
         else:
+            if spec["fail_fast"]:  # before the referee takes its snapshot of hypothesis
+                from hypothesis import settings
+
+                settings.load_profile("grading-fail-fast")
             guard = install_referee(spec)
             sys.path.insert(0, spec["solution_dir"])
             import_candidate(imports)
@@ -283,6 +292,8 @@ def child_main(
         ]
         if collect_only:
             args.append("--collect-only")
+        elif spec["fail_fast"]:
+            args.append("--exitfirst")
         for nodeid in deselect:
             args += ["--deselect", nodeid]
         import pytest
@@ -630,6 +641,7 @@ def run_exercise(spec: wire.ExerciseSpec) -> wire.ExerciseRun:
         and result["timed_out_test"] not in hung
         and len(hung) < MAX_RESUMES
         and result["metrics"]["wall_s"] < float(spec["wall_timeout_s"])
+        and not spec["fail_fast"]
     ):
         # A test hung and the kill ended the rest of the suite with it: run the suite again
         # without the tests that hung, so that the others still get a verdict from a complete

@@ -28,6 +28,9 @@ class ExerciseSpec(TypedDict):
     wall_timeout_s: float
     memory_mb: int
     process_limit: int | None
+    # Stop at the first failing test, without shrinking Hypothesis's example: for runs that only
+    # ask whether a known-wrong solution fails (mutation testing), never for a candidate's grade.
+    fail_fast: bool
 
 
 class RunRequest(TypedDict):

@@ -25,6 +25,7 @@ class Job:
     tests_dir: Path
     limits: Limits
     canaries: Canaries | None = None
+    fail_fast: bool = False  # stop at the first failure: "does it fail?", not "what does it score?"
 
 
 @dataclass(frozen=True)

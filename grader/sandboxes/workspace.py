@@ -77,6 +77,7 @@ def write_workspace(
                 wall_timeout_s=job.limits.wall_timeout_s,
                 memory_mb=job.limits.memory_mb,
                 process_limit=process_limit,
+                fail_fast=job.fail_fast,
             )
         )
     request = RunRequest(exercises=specs)

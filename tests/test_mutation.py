@@ -1,0 +1,102 @@
+"""Mutation testing: cosmic-ray's mutants graded by the hidden suite, equivalents, the bar."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import Catalog
+from grader.errors import BadInputError
+from grader.mutation import EQUIVALENTS_FILE, REQUIRED_SCORE, run_mutation
+from grader.sandboxes.local import LocalSandbox
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exercises"
+
+# Only 1 + 2: `a | b` and `a ^ b` give 3 as well, so two of cosmic-ray's eleven mutants of
+# `return a + b` survive this suite.
+WEAK_SUITE = """import pytest
+import solution
+from exact import same
+
+
+@pytest.mark.clause("C1", "C2")
+def test_one_example():
+    assert same(solution.add(1, 2), 3)
+"""
+
+EQUIVALENT = """[[mutant]]
+line = 3
+column = 13
+operator = "core/ReplaceBinaryOperator_Add_{name}"
+reason = "for this test's sake only"
+"""
+
+
+def adder_catalog(tmp_path: Path, suite: str | None = None) -> Catalog:
+    root = tmp_path / "catalog"
+    shutil.copytree(FIXTURES / "adder", root / "adder")
+    if suite is not None:
+        (root / "adder" / "tests" / "hidden" / "test_adder.py").write_text(suite)
+    return Catalog.load(root)
+
+
+@pytest.mark.slow
+def test_a_strong_suite_kills_every_mutant_and_the_session_records_each(tmp_path: Path) -> None:
+    catalog = adder_catalog(tmp_path)
+    (score,) = run_mutation(list(catalog), LocalSandbox(), tmp_path / "sessions", jobs=2)
+    assert (score.mutants, score.killed, score.survived, score.equivalent) == (11, 11, 0, 0)
+    assert score.ok and score.score == 100.0
+    with sqlite3.connect(tmp_path / "sessions" / "adder.sqlite") as db:
+        outcomes = db.execute("select test_outcome from work_results").fetchall()
+    assert sorted(outcomes) == [("KILLED",)] * 11
+
+
+@pytest.mark.slow
+def test_survivors_are_named_and_listed_equivalents_count_neither_way(tmp_path: Path) -> None:
+    catalog = adder_catalog(tmp_path, WEAK_SUITE)
+    (weak,) = run_mutation(list(catalog), LocalSandbox(), tmp_path / "s", jobs=2)
+    assert sorted(m.operator.rsplit("_", 1)[1] for m in weak.survivors) == ["BitOr", "BitXor"]
+    assert weak.killed == 9 and weak.score < REQUIRED_SCORE and not weak.ok
+    assert weak.survivors[0].before == "return a + b" and "|" in weak.survivors[0].after + "^"
+
+    entries = EQUIVALENT.format(name="BitOr") + EQUIVALENT.format(name="BitXor")
+    (catalog["adder"].path / EQUIVALENTS_FILE).write_text(entries)
+    (listed,) = run_mutation(list(catalog), LocalSandbox(), tmp_path / "s", jobs=2)
+    assert (listed.killed, listed.equivalent, listed.survived, listed.ok) == (9, 2, 0, True)
+
+
+@pytest.mark.slow
+def test_the_cli_fails_on_a_stale_equivalent_and_prints_the_survivors_entry(
+    tmp_path: Path,
+) -> None:
+    catalog = adder_catalog(tmp_path)
+    (catalog["adder"].path / EQUIVALENTS_FILE).write_text(EQUIVALENT.format(name="Sub"))
+    done = subprocess.run(
+        [Path(sys.executable).parent / "grader", "mutation", "--sandbox", "local", "--session-dir",
+         str(tmp_path / "s"), "--exercises-dir", str(tmp_path / "catalog"), "--markdown"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "| adder | 11 | 11 | 0 | 0 | 100.0% |" in done.stdout
+    assert "no longer survives: solution.py:3:13 core/ReplaceBinaryOperator_Add_Sub" in done.stdout
+
+
+def test_a_reference_that_fails_its_own_suite_is_refused(tmp_path: Path) -> None:
+    broken = WEAK_SUITE.replace("3)", "4)")
+    catalog = adder_catalog(tmp_path, broken)
+    with pytest.raises(BadInputError, match="the reference fails its hidden suite: adder"):
+        run_mutation(list(catalog), LocalSandbox(), tmp_path / "s")
+
+
+def test_a_malformed_equivalents_file_is_bad_input(tmp_path: Path) -> None:
+    catalog = adder_catalog(tmp_path)
+    (catalog["adder"].path / EQUIVALENTS_FILE).write_text('[[mutant]]\nline = "three"\n')
+    with pytest.raises(BadInputError, match=r"equivalent_mutants\.toml: mutant\.0\.line"):
+        run_mutation(list(catalog), LocalSandbox(), tmp_path / "s")
