@@ -46,24 +46,36 @@ sys.exit(1 if failed else 0)
 '''
 
 
+def _minutes(exercise: Exercise) -> str:
+    return "" if exercise.manifest.minutes is None else str(exercise.manifest.minutes)
+
+
 def _readme(exercises: Sequence[Exercise], assessment: Assessment | None) -> str:
     rows = "\n".join(
-        f"| `{e.id}/` | {e.manifest.title} | {e.section.label} | {e.manifest.points:g} |"
+        f"| `{e.id}/` | {e.manifest.title} | {e.section.label} | {e.manifest.points:g}"
+        f" | {_minutes(e)} |"
         for e in exercises
     )
+    estimated = sum(e.manifest.minutes or 0 for e in exercises)
     heading = "Python backend take-home"
+    timing = f"The exercises take a well-prepared candidate about {estimated} minutes in all."
     if assessment is not None:
-        heading = (
-            f"{assessment.title}\n\n{assessment.description}\n\n"
-            f"**Time limit: {assessment.time_limit_minutes} minutes.**"
+        heading = f"{assessment.title}\n\n{assessment.description}"
+        timing = (
+            f"**Time limit: {assessment.time_limit_minutes} minutes.** The exercises take a"
+            f" well-prepared candidate about {estimated} minutes; the rest is your margin."
         )
     return f"""# {heading}
 
+{timing}
+
 Each folder is one exercise. Read its `README.md`, then fill in the file(s) it names
 (`solution.py`, or `{ANSWERS_FILE}` for a quiz). Keep the names and signatures as they are.
+Each README states its contract as numbered clauses ([C1], [C2], ...): the hidden tests check
+every one of them.
 
-| Folder | Exercise | Section | Points |
-| --- | --- | --- | --- |
+| Folder | Exercise | Section | Points | Minutes |
+| --- | --- | --- | --- | --- |
 {rows}
 
 ## Check your work

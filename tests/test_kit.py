@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.assessment import load_assessment
 from grader.catalog import Catalog, Exercise
 from grader.errors import BadInputError
 from grader.kit import build_kit
@@ -315,3 +316,16 @@ def test_quiz_kit_lists_questions_without_answers(tmp_path: Path) -> None:
     everything = b"\n".join(files.values()).decode()
     assert "SECRET-EXPLANATION" not in everything
     assert 'answer = ["c"]' not in everything
+
+
+def test_a_rounds_kit_shows_the_minutes_per_exercise_and_for_the_round(tmp_path: Path) -> None:
+    catalog = Catalog.load()
+    round_one = load_assessment("round1_core_python")
+    chosen = round_one.select(catalog)
+    build_kit(chosen, tmp_path / "kit", round_one)
+    readme = (tmp_path / "kit" / "README.md").read_text()
+    total = sum(e.manifest.minutes or 0 for e in chosen)
+    assert f"**Time limit: {round_one.time_limit_minutes} minutes.**" in readme
+    assert f"about {total} minutes" in readme
+    for exercise in chosen:
+        assert f"| {exercise.manifest.points:g} | {exercise.manifest.minutes} |" in readme
