@@ -140,13 +140,14 @@ class Catalog:
 def catalog_table(catalog: Catalog) -> str:
     """The catalog as a Markdown table: each exercise and quiz with the guide questions it covers."""
     rows = [
-        "| Exercise | Section | Kind | Points | Guide questions |",
-        "| --- | --- | --- | ---: | --- |",
+        "| Exercise | Section | Kind | Points | Minutes | Guide questions |",
+        "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for exercise in catalog:
         manifest = exercise.manifest
+        minutes = "" if manifest.minutes is None else str(manifest.minutes)
         rows.append(
             f"| `{exercise.id}`: {manifest.title} | {exercise.section.label} | {manifest.kind} "
-            f"| {manifest.points:g} | {', '.join(manifest.guide)} |"
+            f"| {manifest.points:g} | {minutes} | {', '.join(manifest.guide)} |"
         )
     return "\n".join(rows) + "\n"

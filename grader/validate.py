@@ -109,7 +109,11 @@ def validate(
     checks += [check for exercise in ready for check in _clause_checks(exercise)]
 
     def run(batch: list[Subject]) -> list[ExerciseResult]:
-        return grade_exercises([(exercise, files) for exercise, _, files in batch], sandbox)
+        # A mutant only has to fail: its suite stops at the first failure. References are graded
+        # in full (canaries and all), and so are stubs, whose scores the cheats are judged by.
+        fail_fast = any(subject.startswith("mutant ") for _, subject, _ in batch)
+        answers = [(exercise, files) for exercise, _, files in batch]
+        return grade_exercises(answers, sandbox, fail_fast=fail_fast)
 
     stubs = [(e, "stub", _stub(e)) for e in ready]
     cheats, broken = _cheat_batches(stubs)
