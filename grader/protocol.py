@@ -47,6 +47,7 @@ class CollectedTest(_Wire):
     weight: float = 1.0
     performance: bool = False
     cpu_budget_s: float | None = None  # a performance test's CPU budget (its marker's cpu_s)
+    clauses: list[str] = []
 
 
 class CollectError(_Wire):

@@ -36,6 +36,9 @@ class TestResult(_Model):
     performance: bool = Field(
         default=False, description="A test of speed or memory, not of behaviour."
     )
+    clauses: list[str] = Field(
+        default=[], description="The clauses of the exercise's README that this test checks."
+    )
 
 
 class Metrics(_Model):

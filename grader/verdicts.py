@@ -99,13 +99,15 @@ def collected_ids(run: ExerciseRun) -> set[str] | None:
     return {test.nodeid for test in run.collected} | _resumed(run)
 
 
-def over_budget(run: ExerciseRun, test: TestRun) -> TestResult | None:
+def _over_budget(
+    run: ExerciseRun, test: TestRun, known: dict[str, tuple[float, bool, list[str]]]
+) -> TestResult | None:
     """A performance test that passed inside the test process but spent more CPU than its budget,
     as the runner measured from outside (where a faked clock cannot reach), fails here."""
     budget = run.cpu_budgets.get(test.nodeid)
     if budget is None or test.outcome != "passed":
         return None
-    weight = next((t.weight for t in run.collected or [] if t.nodeid == test.nodeid), 1.0)
+    weight, _, clauses = known.get(test.nodeid, (1.0, True, []))
     if test.cpu_s is not None and test.cpu_s <= budget:
         return None
     used = "an unknown amount" if test.cpu_s is None else f"{test.cpu_s:.2f} s"
@@ -116,6 +118,7 @@ def over_budget(run: ExerciseRun, test: TestRun) -> TestResult | None:
         message=f"used {used} of CPU, over its budget of {budget:g} s (measured by the runner)",
         weight=weight,
         performance=True,
+        clauses=clauses,
     )
 
 
@@ -145,11 +148,11 @@ def from_run(
     return tally(exercise, tests, metrics, output)
 
 
-def _known(run: ExerciseRun, hidden: set[str]) -> dict[str, tuple[float, bool]]:
-    """Weight and performance flag of every test the run collected or went without (it hung),
-    canaries left out."""
+def _known(run: ExerciseRun, hidden: set[str]) -> dict[str, tuple[float, bool, list[str]]]:
+    """Weight, performance flag and clauses of every test the run collected or went without (it
+    hung), canaries left out."""
     known = [*(run.collected or ()), *run.resumed_after]
-    return {t.nodeid: (t.weight, t.performance) for t in known if t.nodeid not in hidden}
+    return {t.nodeid: (t.weight, t.performance, t.clauses) for t in known if t.nodeid not in hidden}
 
 
 def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
@@ -158,7 +161,7 @@ def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
     known = _known(run, hidden)
 
     def entry(test: TestRun) -> TestResult:
-        weight, performance = known.get(test.nodeid, (1.0, False))
+        weight, performance, clauses = known.get(test.nodeid, (1.0, False, []))
         return TestResult(
             name=test.nodeid,
             outcome=test.outcome,
@@ -166,10 +169,11 @@ def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
             message=test.message,
             weight=weight,
             performance=performance,
+            clauses=clauses,
         )
 
     return [
-        over_budget(run, test) or entry(test)
+        _over_budget(run, test, known) or entry(test)
         for test in [*run.tests, *run.judged]
         if test.nodeid not in hidden
     ]

@@ -134,6 +134,14 @@ class EventPlugin:
                     "weight": float(weight.args[0]) if weight and weight.args else 1.0,
                     "performance": performance is not None,
                     "cpu_budget_s": float(budget) if budget is not None else None,
+                    "clauses": sorted(
+                        {
+                            c
+                            for m in item.iter_markers("clause")
+                            for c in m.args
+                            if isinstance(c, str)
+                        }
+                    ),
                 }
             )
         if self._guard is not None:

@@ -457,6 +457,7 @@ class Supervisor:
                     cpu_budget_s=None
                     if test["cpu_budget_s"] is None
                     else float(test["cpu_budget_s"]),
+                    clauses=[str(clause) for clause in test["clauses"]],
                 )
                 for test in event["tests"]
             ]

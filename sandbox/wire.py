@@ -43,6 +43,7 @@ class CollectedTest(TypedDict):
     weight: float
     performance: bool
     cpu_budget_s: float | None
+    clauses: list[str]  # the README clauses the test checks (its `clause` markers)
 
 
 class CollectError(TypedDict):

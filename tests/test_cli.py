@@ -81,6 +81,11 @@ def test_a_wrong_solution_loses_points_and_names_the_failing_test(tmp_path: Path
     assert adder["status"] == "partial" and 0 < adder["score"] < 10
     failed = [t for t in adder["tests"] if t["outcome"] == "failed"]
     assert failed and "assert" in failed[0]["message"]
+    # Each test names the README clauses it checks: what the wrong solution breaks is C2.
+    assert {t["name"].rsplit("::", 1)[1]: t["clauses"] for t in failed} == {
+        "test_big_integers_are_exact": ["C2"],
+        "test_matches_plus": ["C1", "C2"],
+    }
     # Sections are weighted 60/20 (core/fastapi), rescaled to the sections graded.
     core = report["sections"][0]["percent"]
     assert report["percent"] == pytest.approx((60 * core + 20 * 100) / 80, abs=0.01)

@@ -100,7 +100,7 @@ def test_both_speak_the_same_protocol(wire: types.ModuleType) -> None:
 
 def test_a_document_built_from_the_typeddicts_validates(wire: types.ModuleType) -> None:
     collected = [
-        wire.CollectedTest(nodeid=n, weight=1.0, performance=False, cpu_budget_s=None)
+        wire.CollectedTest(nodeid=n, weight=1.0, performance=False, cpu_budget_s=None, clauses=[])
         for n in ("t.py::a", "t.py::b")
     ]
     run = wire.ExerciseRun(

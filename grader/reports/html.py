@@ -140,7 +140,13 @@ def _details(result: ExerciseResult) -> str:
     parts = [f'<p class="verdict">{_e(result.message)}</p>'] if result.message else []
     for test in problems:
         parts.append(
-            f'<div class="test"><h4>{_e(test.outcome.upper())} {_e(test.name)}</h4>'
+            f'<div class="test"><h4>{_e(test.outcome.upper())} {_e(test.name)}'
+            + (
+                f' <span class="clauses">({_e(", ".join(test.clauses))})</span>'
+                if test.clauses
+                else ""
+            )
+            + "</h4>"
             + (f"<pre>{_e(clip(test.message, MESSAGE_CHARS))}</pre>" if test.message else "")
             + "</div>"
         )

@@ -89,7 +89,8 @@ def _details(result: ExerciseResult) -> Panel | None:
         parts.append(Text("\n" + tail, style="dim"))
     for test in result.tests:
         if test.outcome != "passed":
-            parts.append(Text(f"\n{test.outcome.upper()} {test.name}", style="bold"))
+            clauses = f" (clauses {', '.join(test.clauses)})" if test.clauses else ""
+            parts.append(Text(f"\n{test.outcome.upper()} {test.name}{clauses}", style="bold"))
             if test.message:
                 parts.append(Text(clip(test.message.strip(), MESSAGE_LINES, unit="lines")))
     return Panel(

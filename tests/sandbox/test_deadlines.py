@@ -33,7 +33,9 @@ def runner() -> Iterator[types.ModuleType]:
 
 def run(runner: types.ModuleType, outcome: str, reported: list[str], **fields: Any) -> Any:
     collected = [
-        runner.wire.CollectedTest(nodeid=n, weight=1.0, performance=False, cpu_budget_s=None)
+        runner.wire.CollectedTest(
+            nodeid=n, weight=1.0, performance=False, cpu_budget_s=None, clauses=[]
+        )
         for n in fields.pop("collected", [A, B, C, D])
     ]
     tests = [
