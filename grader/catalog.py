@@ -62,6 +62,14 @@ class Exercise:
         """Map each file the manifest names to where it is in `folder`."""
         return {name: folder / name for name in self.manifest.files}
 
+    def read_solution(self, folder: Path) -> dict[str, bytes]:
+        """The contents of the files the manifest names that `folder` has (a stub, a reference)."""
+        return {
+            name: path.read_bytes()
+            for name, path in self.solution_files(folder).items()
+            if path.is_file()
+        }
+
     def missing_parts(self) -> list[Path]:
         """The parts every exercise must have, that this one lacks."""
         required = [self.question]

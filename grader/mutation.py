@@ -113,14 +113,9 @@ def _changed_line(original: str, mutated: str, line: int) -> tuple[str, str]:
 
 def make_mutations(exercise: Exercise, session: Path) -> list[Mutation]:
     """Every mutant cosmic-ray makes of the exercise's reference, recorded in a fresh session."""
+    reference = exercise.read_solution(exercise.reference_dir)
     sources = {
-        name: path.read_text("utf-8")
-        for name, path in exercise.solution_files(exercise.reference_dir).items()
-        if name.endswith(".py")
-    }
-    reference = {
-        name: path.read_bytes()
-        for name, path in exercise.solution_files(exercise.reference_dir).items()
+        name: text.decode("utf-8") for name, text in reference.items() if name.endswith(".py")
     }
     session.parent.mkdir(parents=True, exist_ok=True)
     session.unlink(missing_ok=True)
@@ -248,10 +243,7 @@ def run_mutation(
 def _require_passing_references(exercises: Sequence[Exercise], sandbox: Sandbox) -> None:
     """The baseline: a mutant is killed when its suite fails, which means nothing unless the
     unmutated reference passes the same run."""
-    answers = [
-        (e, {n: p.read_bytes() for n, p in e.solution_files(e.reference_dir).items()})
-        for e in exercises
-    ]
+    answers = [(e, e.read_solution(e.reference_dir)) for e in exercises]
     failing = [
         f"{result.id} ({result.status.value})"
         for result in grade_exercises(answers, sandbox, fail_fast=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from grader.assessment import Assessment
 from grader.catalog import Catalog, Exercise
@@ -42,24 +41,16 @@ class Check:
     detail: str
 
 
-def _read(exercise: Exercise, folder: Path) -> dict[str, bytes]:
-    return {
-        name: path.read_bytes()
-        for name, path in exercise.solution_files(folder).items()
-        if path.is_file()
-    }
-
-
 def _reference(exercise: Exercise) -> dict[str, bytes]:
     if exercise.is_quiz:
         return {ANSWERS_FILE: reference_answers(exercise).encode()}
-    return _read(exercise, exercise.reference_dir)
+    return exercise.read_solution(exercise.reference_dir)
 
 
 def _stub(exercise: Exercise) -> dict[str, bytes]:
     if exercise.is_quiz:
         return {ANSWERS_FILE: blank_answers(exercise).encode()}
-    return _read(exercise, exercise.stub_dir)
+    return exercise.read_solution(exercise.stub_dir)
 
 
 def _summary(result: ExerciseResult) -> str:
