@@ -17,7 +17,7 @@ class OrderIn(BaseModel):
 
     sku: Annotated[str, Field(min_length=1, max_length=32)]
     quantity: Annotated[int, Field(ge=1, le=1000)]
-    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ CENT = Decimal("0.01")
 # IBAN-shaped: country, check digits, 10-30 letters or digits. [0-9], not \d: \d also
 # matches non-ASCII digits such as "٣".
 ACCOUNT = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}")
+# Plain decimal text. Decimal() alone is too lenient for money on the wire: it strips
+# whitespace and reads "5_000" and any Unicode digit ("١٢").
+DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 Currency = Literal["EUR", "USD", "GBP", "CHF"]
 Amount = Annotated[
@@ -60,6 +63,13 @@ class TransactionIn(BaseModel):
         # field. Fields validate in declaration order: a valid source is already in data.
         if info.data.get("source_account") == value:
             raise ValueError("must differ from source_account")
+        return value
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _plain_decimal_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
+            raise ValueError("must be plain decimal text such as 12.50")
         return value
 
     @field_validator("amount")

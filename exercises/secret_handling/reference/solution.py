@@ -16,6 +16,8 @@ VARIABLES = (
     "AWS_REGION",
 )
 SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
+# DOTALL: any character after the scheme counts, a newline included (values are not stripped).
+POSTGRES_URL = re.compile(r"postgresql://.+", re.DOTALL)
 
 
 class SettingsError(ValueError):
@@ -49,11 +51,8 @@ class Settings(BaseModel):
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr) -> SecretStr:
-        url = value.get_secret_value()
-        if not url.startswith("postgresql://") or url == "postgresql://":
-            raise ValueError(
-                "must be a postgresql:// URL"
-            )  # says what is wrong, not what was given
+        if not POSTGRES_URL.fullmatch(value.get_secret_value()):
+            raise ValueError("must be a postgresql:// URL")  # what is wrong, not what was given
         return value
 
     @field_validator("aws_secret_access_key")
@@ -67,14 +66,13 @@ class Settings(BaseModel):
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings from ``environ`` (e.g. ``os.environ``); raise ``SettingsError``
     naming every missing or invalid variable. Empty values count as absent."""
-    present = {name: environ[name] for name in VARIABLES if environ.get(name, "") != ""}
+    present = {name: environ[name] for name in VARIABLES if environ.get(name)}  # "" is absent
     try:
         settings = Settings.model_validate(present)
     except ValidationError as error:
-        problems = {
-            str(problem["loc"][0]): "missing" if problem["type"] == "missing" else problem["msg"]
-            for problem in error.errors(include_input=False, include_url=False)
-        }
+        # Each problem's variable and message ("Field required", "String should match
+        # pattern ..."), never its input.
+        problems = {str(problem["loc"][0]): problem["msg"] for problem in error.errors()}
         # from None: the ValidationError must not ride along as __context__ in tracebacks.
         raise SettingsError(problems) from None
     logger.info("settings loaded: %r", settings)  # safe: the repr masks every secret

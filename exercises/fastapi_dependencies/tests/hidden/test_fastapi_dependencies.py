@@ -1,5 +1,6 @@
 """Hidden suite for the fastapi_dependencies exercise."""
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -14,6 +15,7 @@ with warnings.catch_warnings():
 
 import solution
 from exact import same
+from fastapi import Request
 
 KEYS = {"key-alice": "alice", "key-bob": "bob", "key-carol": "carol"}
 ALICE = {"X-API-Key": "key-alice"}
@@ -81,6 +83,7 @@ def fields_of(items: object) -> list[tuple[Any, ...]]:
     return [fields(item) for item in items]
 
 
+@pytest.mark.clause("C2")
 def test_repository_add_returns_items_with_ids_counting_from_one() -> None:
     repository = solution.InMemoryItemRepository()
     first = repository.add("alice", "pen")
@@ -89,6 +92,7 @@ def test_repository_add_returns_items_with_ids_counting_from_one() -> None:
     assert same(fields(second), (2, "bob", "mug"))
 
 
+@pytest.mark.clause("C3")
 def test_repository_lists_one_owners_items_in_id_order() -> None:
     repository = solution.InMemoryItemRepository()
     a1 = repository.add("alice", "a1")
@@ -99,8 +103,12 @@ def test_repository_lists_one_owners_items_in_id_order() -> None:
     )
     assert same(fields_of(repository.list_for_owner("alice")), [fields(a1), fields(a2)])
     assert same(repository.list_for_owner("nobody"), [])
+    # An equal owner name that is another str object (as one read from a request would be).
+    alice = "".join(["al", "ice"])
+    assert same(fields_of(repository.list_for_owner(alice)), [fields(a1), fields(a2)])
 
 
+@pytest.mark.clause("C4")
 def test_repository_get_finds_by_id_or_returns_none() -> None:
     repository = solution.InMemoryItemRepository()
     item = repository.add("alice", "pen")
@@ -110,6 +118,7 @@ def test_repository_get_finds_by_id_or_returns_none() -> None:
     assert repository.get(0) is None
 
 
+@pytest.mark.clause("C3")
 def test_repository_list_is_a_copy_the_caller_may_change() -> None:
     repository = solution.InMemoryItemRepository()
     repository.add("alice", "pen")
@@ -121,6 +130,7 @@ def test_repository_list_is_a_copy_the_caller_may_change() -> None:
     assert same(repository.list_for_owner("bob"), [])
 
 
+@pytest.mark.clause("C2")
 def test_repositories_do_not_share_items() -> None:
     one, two = solution.InMemoryItemRepository(), solution.InMemoryItemRepository()
     one.add("alice", "pen")
@@ -128,15 +138,30 @@ def test_repositories_do_not_share_items() -> None:
     assert same(two.add("alice", "mug").id, 1)
 
 
+@pytest.mark.clause("C1")
+def test_users_and_items_are_frozen_dataclasses() -> None:
+    repository = solution.InMemoryItemRepository()
+    item = repository.add("alice", "pen")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.name = "changed"  # type: ignore[misc]
+    assert same(fields_of(repository.list_for_owner("alice")), [(1, "alice", "pen")])
+    user = solution.User("alice")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        user.username = "mallory"  # type: ignore[misc]
+    assert same(hash(user), hash(solution.User("alice")))
+
+
 # ---------------------------------------------------------------- real dependencies via HTTP
 
 
+@pytest.mark.clause("C5")
 def test_create_app_stores_a_fresh_in_memory_repository_on_app_state() -> None:
     app = solution.create_app(KEYS)
     assert isinstance(app.state.repository, solution.InMemoryItemRepository)
     assert same(app.state.repository.list_for_owner("alice"), [])
 
 
+@pytest.mark.clause("C8", "C13")
 def test_real_post_creates_an_item_owned_by_the_key_holder() -> None:
     client = real_client()
     response = client.post("/items", json={"name": "pen"}, headers=ALICE)
@@ -144,6 +169,7 @@ def test_real_post_creates_an_item_owned_by_the_key_holder() -> None:
     assert response.json() == {"id": 1, "owner": "alice", "name": "pen"}
 
 
+@pytest.mark.clause("C5", "C7")
 def test_real_repository_keeps_items_between_requests() -> None:
     app = solution.create_app(KEYS)
     client = TestClient(app)
@@ -157,6 +183,7 @@ def test_real_repository_keeps_items_between_requests() -> None:
     assert same(names, ["pen", "mug", "cup"])
 
 
+@pytest.mark.clause("C3", "C12")
 def test_real_items_are_listed_only_for_their_owner() -> None:
     client = real_client()
     client.post("/items", json={"name": "a-pen"}, headers=ALICE)
@@ -170,6 +197,7 @@ def test_real_items_are_listed_only_for_their_owner() -> None:
     assert client.get("/items", headers={"X-API-Key": "key-carol"}).json() == []
 
 
+@pytest.mark.clause("C15")
 def test_real_get_item_returns_own_item_and_404_for_someone_elses() -> None:
     client = real_client()
     client.post("/items", json={"name": "pen"}, headers=ALICE)
@@ -180,6 +208,7 @@ def test_real_get_item_returns_own_item_and_404_for_someone_elses() -> None:
     assert client.get("/items/2", headers=ALICE).status_code == 404
 
 
+@pytest.mark.clause("C5")
 def test_each_app_has_its_own_repository() -> None:
     one, two = real_client(), real_client()
     one.post("/items", json={"name": "pen"}, headers=ALICE)
@@ -188,6 +217,7 @@ def test_each_app_has_its_own_repository() -> None:
     assert two.post("/items", json={"name": "mug"}, headers=ALICE).json()["id"] == 1
 
 
+@pytest.mark.clause("C6")
 def test_each_app_uses_its_own_api_keys() -> None:
     first = real_client({"shared-key": "alice"})
     second = real_client({"shared-key": "bob"})
@@ -197,9 +227,47 @@ def test_each_app_uses_its_own_api_keys() -> None:
     assert second.get("/items", headers={"X-API-Key": "shared-key"}).json()[0]["owner"] == "bob"
 
 
+@pytest.mark.clause("C7")
+def test_get_repository_reads_the_repository_from_app_state() -> None:
+    app = solution.create_app(KEYS)
+    client = TestClient(app)
+    assert client.post("/items", json={"name": "pen"}, headers=ALICE).status_code == 201
+    fake = FakeRepository([solution.Item(9, "alice", "nine")])
+    app.state.repository = fake  # swapped after the first request
+    assert client.get("/items", headers=ALICE).json() == [as_json(fake.items[0])]
+    assert client.post("/items", json={"name": "mug"}, headers=ALICE).json()["id"] == 101
+    assert same(fake.calls, [("list_for_owner", "alice"), ("add", "alice", "mug")])
+
+
+@pytest.mark.clause("C7")
+def test_get_repository_called_directly_returns_the_apps_repository() -> None:
+    app = solution.create_app(KEYS)
+    request = Request({"type": "http", "app": app, "headers": [], "method": "GET", "path": "/"})
+    assert solution.get_repository(request) is app.state.repository
+    other = solution.create_app(KEYS)
+    request = Request({"type": "http", "app": other, "headers": [], "method": "GET", "path": "/"})
+    assert solution.get_repository(request) is other.state.repository
+
+
+@pytest.mark.clause("C11")
+def test_items_have_exactly_the_three_keys() -> None:
+    fake = FakeRepository([solution.Item(3, "alice", "pen")])
+    _, client = overridden(user="alice", repository=fake)
+    for response in [
+        client.get("/items/3"),
+        client.post("/items", json={"name": "mug"}),
+    ]:
+        assert set(response.json()) == {"id", "owner", "name"}
+    assert same(
+        client.get("/items").json(),
+        [{"id": 101, "owner": "alice", "name": "mug"}, {"id": 3, "owner": "alice", "name": "pen"}],
+    )
+
+
 # ---------------------------------------------------------------- 401 without a user
 
 
+@pytest.mark.clause("C8", "C10")
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [("get", "/items", None), ("post", "/items", {"name": "pen"}), ("get", "/items/1", None)],
@@ -216,12 +284,14 @@ def test_every_route_is_401_without_a_known_api_key(
     assert getattr(client, method)(path, **kwargs).status_code == 401
 
 
+@pytest.mark.clause("C8")
 def test_api_key_must_match_exactly() -> None:
     client = real_client()
     for key in ["KEY-ALICE", "key-alice ", "key-alic", "alice"]:
         assert client.get("/items", headers={"X-API-Key": key}).status_code == 401
 
 
+@pytest.mark.clause("C10")
 def test_401_takes_precedence_over_an_invalid_body_or_path() -> None:
     client = real_client()
     assert client.post("/items", json={"name": ""}).status_code == 401
@@ -229,6 +299,28 @@ def test_401_takes_precedence_over_an_invalid_body_or_path() -> None:
     assert client.get("/items/not-a-number").status_code == 401
 
 
+@pytest.mark.clause("C10")
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/items", None),
+        ("post", "/items", {"name": "pen"}),
+        ("post", "/items", {"name": ""}),
+        ("get", "/items/1", None),
+        ("get", "/items/x", None),
+    ],
+)
+def test_an_unknown_key_never_reaches_the_repository(method: str, path: str, body: Any) -> None:
+    fake = FakeRepository([solution.Item(1, "alice", "pen")])
+    _, client = overridden(user=None, repository=fake, keys=KEYS)
+    kwargs: dict[str, Any] = {"headers": {"X-API-Key": "nope"}}
+    if body is not None:
+        kwargs["json"] = body
+    assert getattr(client, method)(path, **kwargs).status_code == 401
+    assert same(fake.calls, [])
+
+
+@pytest.mark.clause("C10")
 def test_a_rejected_post_stores_nothing() -> None:
     app = solution.create_app(KEYS)
     client = TestClient(app)
@@ -242,6 +334,7 @@ def test_a_rejected_post_stores_nothing() -> None:
 # ---------------------------------------------------------------- overriding the user
 
 
+@pytest.mark.clause("C9")
 def test_overridden_user_needs_no_header() -> None:
     _, client = overridden(user="alice")
     response = client.get("/items")
@@ -249,6 +342,7 @@ def test_overridden_user_needs_no_header() -> None:
     assert response.json() == []
 
 
+@pytest.mark.clause("C9", "C13")
 def test_overridden_user_owns_what_it_creates_in_the_real_repository() -> None:
     app, client = overridden(user="dora")
     response = client.post("/items", json={"name": "lamp"})
@@ -259,12 +353,14 @@ def test_overridden_user_owns_what_it_creates_in_the_real_repository() -> None:
     assert same(fields_of(app.state.repository.list_for_owner("dora")), [(1, "dora", "lamp")])
 
 
+@pytest.mark.clause("C9")
 def test_overridden_user_replaces_the_header_check_entirely() -> None:
     _, client = overridden(user="alice", keys=KEYS)
     # A wrong key is not even looked at: the override decides who the user is.
     assert client.get("/items", headers={"X-API-Key": "nope"}).status_code == 200
 
 
+@pytest.mark.clause("C9", "C15")
 def test_switching_the_user_override_between_requests() -> None:
     app, client = overridden(user="alice")
     client.post("/items", json={"name": "pen"})
@@ -273,6 +369,7 @@ def test_switching_the_user_override_between_requests() -> None:
     assert client.get("/items/1").status_code == 404
 
 
+@pytest.mark.clause("C9", "C10")
 def test_a_user_override_that_raises_401_is_honoured() -> None:
     app = solution.create_app(KEYS)
 
@@ -288,6 +385,7 @@ def test_a_user_override_that_raises_401_is_honoured() -> None:
 # ---------------------------------------------------------------- overriding the repository
 
 
+@pytest.mark.clause("C9", "C12")
 def test_get_items_returns_the_fake_repositorys_list_in_its_order() -> None:
     fake = FakeRepository(
         [
@@ -303,6 +401,7 @@ def test_get_items_returns_the_fake_repositorys_list_in_its_order() -> None:
     assert same(fake.calls, [("list_for_owner", "alice")])
 
 
+@pytest.mark.clause("C9", "C13")
 def test_post_item_calls_add_on_the_fake_with_the_current_user() -> None:
     fake = FakeRepository()
     app, client = overridden(user="erin", repository=fake)
@@ -313,6 +412,7 @@ def test_post_item_calls_add_on_the_fake_with_the_current_user() -> None:
     assert same(app.state.repository.list_for_owner("erin"), [])  # the real one is untouched
 
 
+@pytest.mark.clause("C9", "C15")
 def test_get_item_uses_the_fake_and_hides_other_owners_items() -> None:
     fake = FakeRepository([solution.Item(41, "alice", "mine"), solution.Item(42, "bob", "theirs")])
     _, client = overridden(user="alice", repository=fake)
@@ -323,6 +423,7 @@ def test_get_item_uses_the_fake_and_hides_other_owners_items() -> None:
     assert any(same(call, ("get", 42)) for call in fake.calls)
 
 
+@pytest.mark.clause("C8", "C9")
 def test_real_user_dependency_with_a_fake_repository() -> None:
     fake = FakeRepository()
     _, client = overridden(user=None, repository=fake, keys=KEYS)
@@ -331,6 +432,7 @@ def test_real_user_dependency_with_a_fake_repository() -> None:
     assert same(fake.calls, [("add", "bob", "pen")])
 
 
+@pytest.mark.clause("C7")
 def test_the_real_repository_dependency_is_shared_across_requests() -> None:
     _, client = overridden(user="alice")
     client.post("/items", json={"name": "pen"})
@@ -338,10 +440,27 @@ def test_the_real_repository_dependency_is_shared_across_requests() -> None:
     assert [item["id"] for item in client.get("/items").json()] == [1, 2]
 
 
+@pytest.mark.clause("C15")
+def test_ownership_compares_usernames_by_value() -> None:
+    # The user's name and the item's owner are equal strings, but distinct objects (as when
+    # one comes from a request header and the other from storage).
+    fake = FakeRepository([solution.Item(41, "alice", "mine")])
+    app, client = overridden(user=None, repository=fake)
+    app.dependency_overrides[solution.get_current_user] = lambda: solution.User(
+        "".join(["al", "ice"])
+    )
+    response = client.get("/items/41")
+    assert response.status_code == 200
+    assert response.json() == {"id": 41, "owner": "alice", "name": "mine"}
+
+
 # ---------------------------------------------------------------- request validation
 
 
-@pytest.mark.parametrize("name", ["x", "pen", "a" * 100, "naïve ☕"])
+@pytest.mark.clause("C13")
+@pytest.mark.parametrize(
+    "name", ["x", "pen", "a" * 100, "naïve ☕", " ", " pen ", "☕" * 100, "line\n", "1"]
+)
 def test_valid_names_are_accepted(name: str) -> None:
     _, client = overridden(user="alice")
     response = client.post("/items", json={"name": name})
@@ -349,16 +468,30 @@ def test_valid_names_are_accepted(name: str) -> None:
     assert response.json()["name"] == name
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize(
-    "body", [{}, {"name": ""}, {"name": "a" * 101}, {"name": 5}, {"name": None}]
+    "body",
+    [
+        {},
+        {"name": ""},
+        {"name": "a" * 101},
+        {"name": "☕" * 101},
+        {"name": 5},
+        {"name": None},
+        {"name": ["pen"]},
+        {"title": "pen"},
+        [{"name": "pen"}],
+        "pen",
+    ],
 )
-def test_invalid_bodies_are_422_and_store_nothing(body: dict[str, Any]) -> None:
+def test_invalid_bodies_are_422_and_store_nothing(body: Any) -> None:
     fake = FakeRepository()
     _, client = overridden(user="alice", repository=fake)
     assert client.post("/items", json=body).status_code == 422
     assert not any(call[0] == "add" for call in fake.calls)
 
 
+@pytest.mark.clause("C14")
 def test_the_owner_never_comes_from_the_body() -> None:
     fake = FakeRepository()
     _, client = overridden(user="alice", repository=fake)
@@ -369,6 +502,7 @@ def test_the_owner_never_comes_from_the_body() -> None:
     assert all(same(call[1], "alice") for call in fake.calls if call[0] == "add")
 
 
+@pytest.mark.clause("C15")
 def test_non_integer_item_id_is_422() -> None:
     _, client = overridden(user="alice")
     assert client.get("/items/abc").status_code == 422
@@ -427,3 +561,4 @@ class ItemsApi(RuleBasedStateMachine):
 
 TestItemsApi = ItemsApi.TestCase
 TestItemsApi.settings = settings(max_examples=30, stateful_step_count=15)
+TestItemsApi.pytestmark = [pytest.mark.clause("C8", "C11", "C12", "C13", "C15")]

@@ -1,8 +1,11 @@
 """Hidden suite for the fastapi_jwt exercise."""
 
 import base64
+import hmac
 import json
+import secrets
 import warnings
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -104,6 +107,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- POST /token
 
 
+@pytest.mark.clause("C2", "C3")
 def test_token_with_right_credentials_returns_a_bearer_token(client: TestClient) -> None:
     response = login(client, "ada", "lovelace")
     assert response.status_code == 200
@@ -113,6 +117,7 @@ def test_token_with_right_credentials_returns_a_bearer_token(client: TestClient)
     assert isinstance(body["access_token"], str)
 
 
+@pytest.mark.clause("C6")
 def test_token_is_an_hs256_jwt_signed_with_the_secret(client: TestClient) -> None:
     token = get_token(client)
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
@@ -124,6 +129,7 @@ def test_token_is_an_hs256_jwt_signed_with_the_secret(client: TestClient) -> Non
         jwt.decode(token, OTHER_SECRET, algorithms=["HS256"], options={"verify_exp": False})
 
 
+@pytest.mark.clause("C1", "C7")
 def test_token_claims_come_from_the_injected_clock_and_ttl(client: TestClient) -> None:
     claims = unverified_claims(get_token(client))
     assert claims["sub"] == "ada"
@@ -133,6 +139,7 @@ def test_token_claims_come_from_the_injected_clock_and_ttl(client: TestClient) -
     assert type(claims["exp"]) is int
 
 
+@pytest.mark.clause("C1", "C7")
 def test_token_iat_truncates_a_fractional_clock() -> None:
     client = make_client(FakeClock(1_234_567_890.99), ttl=30)
     claims = unverified_claims(get_token(client, "grace"))
@@ -140,29 +147,35 @@ def test_token_iat_truncates_a_fractional_clock() -> None:
     assert type(claims["iat"]) is int
 
 
+@pytest.mark.clause("C7")
 def test_token_default_ttl_is_900_seconds(clock: FakeClock) -> None:
     client = make_client(clock, ttl=None)
     claims = unverified_claims(get_token(client))
     assert claims["exp"] - claims["iat"] == 900
 
 
+@pytest.mark.clause("C4")
 def test_token_wrong_password_is_401_with_www_authenticate(client: TestClient) -> None:
     assert_unauthorized(login(client, "ada", "wrong"))
 
 
+@pytest.mark.clause("C4")
 def test_token_unknown_username_is_401_with_www_authenticate(client: TestClient) -> None:
     assert_unauthorized(login(client, "mallory", "lovelace"))
 
 
+@pytest.mark.clause("C4")
 def test_token_password_must_match_exactly(client: TestClient) -> None:
     for attempt in ["Lovelace", "lovelac", "lovelacee", " lovelace", "hopper"]:
         assert_unauthorized(login(client, "ada", attempt))
 
 
+@pytest.mark.clause("C4")
 def test_token_another_users_password_is_rejected(client: TestClient) -> None:
     assert_unauthorized(login(client, "grace", "lovelace"))
 
 
+@pytest.mark.clause("C3", "C4", "C5")
 def test_token_non_ascii_password_is_accepted_and_checked(client: TestClient) -> None:
     response = login(client, "émile", "pässwörd ✓ 密码")
     assert response.status_code == 200, response.text
@@ -171,15 +184,80 @@ def test_token_non_ascii_password_is_accepted_and_checked(client: TestClient) ->
     assert_unauthorized(login(client, "ada", "lövelace"))
 
 
+@pytest.mark.clause("C2")
+@pytest.mark.parametrize(
+    "form",
+    [{"username": "ada"}, {"password": "lovelace"}, {}],
+    ids=["no-password", "no-user", "empty"],
+)
+def test_token_with_a_missing_form_field_is_422(client: TestClient, form: dict[str, str]) -> None:
+    assert client.post("/token", data=form).status_code == 422
+
+
+@pytest.mark.clause("C2")
+def test_token_reads_a_form_not_json(client: TestClient) -> None:
+    assert (
+        client.post("/token", json={"username": "ada", "password": "lovelace"}).status_code == 422
+    )
+
+
+@pytest.mark.clause("C4")
+@pytest.mark.parametrize("username", ["Ada", "ADA", " ada", "ada ", "ad", "adaa"])
+def test_token_username_must_match_exactly(client: TestClient, username: str) -> None:
+    assert_unauthorized(login(client, username, "lovelace"))
+
+
+@pytest.mark.clause("C4")
+def test_token_checks_the_users_mapping_it_was_given() -> None:
+    users = MappingProxyType({"linus": "tørvalds"})
+    client = make_client(FakeClock(T0), users=users)
+    response = login(client, "linus", "tørvalds")
+    assert response.status_code == 200, response.text
+    assert unverified_claims(response.json()["access_token"])["sub"] == "linus"
+    assert_unauthorized(login(client, "ada", "lovelace"))
+
+
+@pytest.mark.clause("C5")
+def test_token_compares_passwords_with_compare_digest(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = hmac.compare_digest
+    calls: list[int] = []
+
+    def spy(a: Any, b: Any) -> bool:
+        result: bool = original(a, b)  # counted only when it really compared (no TypeError)
+        calls.append(1)
+        return result
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    monkeypatch.setattr(secrets, "compare_digest", spy)
+    for name, value in list(vars(solution).items()):
+        if value is original:  # from hmac import compare_digest
+            monkeypatch.setattr(solution, name, spy)
+    assert login(client, "ada", "lovelace").status_code == 200
+    assert calls, "the right password was not checked with hmac.compare_digest"
+    calls.clear()
+    assert_unauthorized(login(client, "ada", "lovelacf"))
+    assert calls, "a wrong password was not checked with hmac.compare_digest"
+    calls.clear()
+    assert_unauthorized(login(client, "émile", "pässwörd ✓ 密"))
+    assert calls, "a wrong non-ASCII password was not checked with hmac.compare_digest"
+    calls.clear()
+    assert login(client, "émile", "pässwörd ✓ 密码").status_code == 200
+    assert calls, "a right non-ASCII password was not checked with hmac.compare_digest"
+
+
 # ---------------------------------------------------------------- GET /me: success
 
 
+@pytest.mark.clause("C8")
 def test_me_with_a_valid_token_returns_the_username(client: TestClient) -> None:
     response = me(client, get_token(client))
     assert response.status_code == 200
     assert response.json() == {"username": "ada"}
 
 
+@pytest.mark.clause("C8")
 @pytest.mark.parametrize("username", sorted(USERS))
 def test_me_returns_each_users_own_name(client: TestClient, username: str) -> None:
     response = me(client, get_token(client, username))
@@ -187,12 +265,14 @@ def test_me_returns_each_users_own_name(client: TestClient, username: str) -> No
     assert response.json() == {"username": username}
 
 
+@pytest.mark.clause("C8")
 def test_me_accepts_a_token_made_elsewhere_with_the_same_secret(client: TestClient) -> None:
     response = me(client, forge(claims_for("grace")))
     assert response.status_code == 200
     assert response.json() == {"username": "grace"}
 
 
+@pytest.mark.clause("C1", "C8")
 def test_me_accepts_tokens_when_the_clock_is_in_the_future() -> None:
     # The real clock is far behind: PyJWT's own time checks would wrongly reject "iat".
     clock = FakeClock(4_000_000_000.0)
@@ -202,13 +282,23 @@ def test_me_accepts_tokens_when_the_clock_is_in_the_future() -> None:
     assert me(client, token).status_code == 200
 
 
+@pytest.mark.clause("C8")
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "BeArEr"])
+def test_me_accepts_the_scheme_in_any_case(client: TestClient, scheme: str) -> None:
+    response = client.get("/me", headers={"Authorization": f"{scheme} {get_token(client)}"})
+    assert response.status_code == 200
+    assert response.json() == {"username": "ada"}
+
+
 # ---------------------------------------------------------------- GET /me: missing or bad header
 
 
+@pytest.mark.clause("C9", "C10")
 def test_me_without_authorization_header_is_401(client: TestClient) -> None:
     assert_unauthorized(client.get("/me"))
 
 
+@pytest.mark.clause("C9", "C10")
 @pytest.mark.parametrize(
     "header",
     ["Basic YWRhOmxvdmVsYWNl", "Token {token}", "{token}", "Bearer", "Bearer "],
@@ -218,6 +308,7 @@ def test_me_with_another_scheme_or_no_token_is_401(client: TestClient, header: s
     assert_unauthorized(client.get("/me", headers={"Authorization": value}))
 
 
+@pytest.mark.clause("C9", "C11")
 @pytest.mark.parametrize(
     "token",
     ["abc", "a.b.c", "a.b", "...", "eyJhbGciOiJIUzI1NiJ9.!!!.xyz", "e30.e30.", "{valid}x.y"],
@@ -226,6 +317,7 @@ def test_me_with_a_malformed_token_is_401(client: TestClient, token: str) -> Non
     assert_unauthorized(me(client, token.format(valid=get_token(client))))
 
 
+@pytest.mark.clause("C11", "C12")
 def test_me_with_a_truncated_token_is_401(client: TestClient) -> None:
     token = get_token(client)
     assert_unauthorized(me(client, token[:-3]))
@@ -235,22 +327,26 @@ def test_me_with_a_truncated_token_is_401(client: TestClient) -> None:
 # ---------------------------------------------------------------- GET /me: forged tokens
 
 
+@pytest.mark.clause("C12")
 def test_me_rejects_a_token_signed_with_another_secret(client: TestClient) -> None:
     assert_unauthorized(me(client, forge(claims_for("ada"), key=OTHER_SECRET)))
 
 
+@pytest.mark.clause("C12")
 def test_me_rejects_a_tampered_payload(client: TestClient) -> None:
     header, _, signature = get_token(client, "grace").split(".")
     tampered = f"{header}.{b64json(claims_for('ada'))}.{signature}"
     assert_unauthorized(me(client, tampered))
 
 
+@pytest.mark.clause("C12")
 def test_me_rejects_a_token_from_an_app_with_another_secret(clock: FakeClock) -> None:
     other = make_client(clock, secret=OTHER_SECRET)
     mine = make_client(clock)
     assert_unauthorized(me(mine, get_token(other)))
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
 @pytest.mark.parametrize("signature", ["", "keep"])
 def test_me_rejects_alg_none_tokens(client: TestClient, alg: str, signature: str) -> None:
@@ -261,6 +357,7 @@ def test_me_rejects_alg_none_tokens(client: TestClient, alg: str, signature: str
     assert_unauthorized(me(client, token))
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
 def test_me_rejects_other_hmac_algorithms_even_with_the_right_secret(
     client: TestClient, algorithm: str
@@ -268,6 +365,7 @@ def test_me_rejects_other_hmac_algorithms_even_with_the_right_secret(
     assert_unauthorized(me(client, forge(claims_for("ada"), algorithm=algorithm)))
 
 
+@pytest.mark.clause("C14")
 @pytest.mark.parametrize("missing", ["exp", "sub"])
 def test_me_rejects_a_token_missing_a_required_claim(client: TestClient, missing: str) -> None:
     claims = claims_for("ada")
@@ -275,6 +373,19 @@ def test_me_rejects_a_token_missing_a_required_claim(client: TestClient, missing
     assert_unauthorized(me(client, forge(claims)))
 
 
+@pytest.mark.clause("C14")
+@pytest.mark.parametrize("exp", ["4000000000", None, [4_000_000_000], {"at": 4_000_000_000}])
+def test_me_rejects_a_token_whose_exp_is_not_a_number(client: TestClient, exp: Any) -> None:
+    assert_unauthorized(me(client, forge({"sub": "ada", "iat": int(T0), "exp": exp})))
+
+
+@pytest.mark.clause("C16")
+@pytest.mark.parametrize("sub", ["ADA", "ada ", "", "lovelace"])
+def test_me_rejects_a_sub_that_is_not_exactly_a_username(client: TestClient, sub: str) -> None:
+    assert_unauthorized(me(client, forge(claims_for(sub))))
+
+
+@pytest.mark.clause("C16")
 def test_me_rejects_a_valid_token_for_a_user_not_in_users(client: TestClient) -> None:
     assert_unauthorized(me(client, forge(claims_for("ghost"))))
 
@@ -282,6 +393,7 @@ def test_me_rejects_a_valid_token_for_a_user_not_in_users(client: TestClient) ->
 # ---------------------------------------------------------------- GET /me: expiry
 
 
+@pytest.mark.clause("C15")
 def test_me_token_is_valid_up_to_just_before_exp(client: TestClient, clock: FakeClock) -> None:
     token = get_token(client)
     exp = unverified_claims(token)["exp"]
@@ -291,6 +403,7 @@ def test_me_token_is_valid_up_to_just_before_exp(client: TestClient, clock: Fake
     assert me(client, token).status_code == 200
 
 
+@pytest.mark.clause("C15")
 def test_me_token_is_expired_when_exp_equals_the_clock(
     client: TestClient, clock: FakeClock
 ) -> None:
@@ -299,6 +412,7 @@ def test_me_token_is_expired_when_exp_equals_the_clock(
     assert_unauthorized(me(client, token))
 
 
+@pytest.mark.clause("C15")
 def test_me_token_is_expired_after_exp(client: TestClient, clock: FakeClock) -> None:
     token = get_token(client)
     clock.now = unverified_claims(token)["exp"] + 0.5
@@ -307,6 +421,16 @@ def test_me_token_is_expired_after_exp(client: TestClient, clock: FakeClock) -> 
     assert_unauthorized(me(client, token))
 
 
+@pytest.mark.clause("C15")
+def test_me_compares_a_fractional_exp_with_the_clock(client: TestClient, clock: FakeClock) -> None:
+    token = forge({"sub": "ada", "iat": int(T0), "exp": T0 + 10.5})
+    clock.now = T0 + 10.25
+    assert me(client, token).status_code == 200
+    clock.now = T0 + 10.5
+    assert_unauthorized(me(client, token))
+
+
+@pytest.mark.clause("C1", "C15")
 def test_me_checks_expiry_against_the_injected_clock_not_the_real_one(
     client: TestClient, clock: FakeClock
 ) -> None:
@@ -318,6 +442,7 @@ def test_me_checks_expiry_against_the_injected_clock_not_the_real_one(
     assert_unauthorized(me(client, token))
 
 
+@pytest.mark.clause("C1", "C7", "C15")
 @settings(max_examples=40, phases=PHASES)
 @given(
     ttl=st.integers(min_value=1, max_value=100_000),
@@ -344,6 +469,7 @@ CREDENTIAL_TEXT = st.text(
 ).filter(lambda s: s.strip() == s and s != "")
 
 
+@pytest.mark.clause("C3", "C4", "C8")
 @settings(max_examples=30, phases=PHASES)
 @given(
     users=st.dictionaries(CREDENTIAL_TEXT, CREDENTIAL_TEXT, min_size=1, max_size=3),
@@ -402,4 +528,5 @@ class TokensOverTime(RuleBasedStateMachine):
 
 
 TokensOverTime.TestCase.settings = settings(max_examples=20, stateful_step_count=8, phases=PHASES)
+TokensOverTime.TestCase.pytestmark = [pytest.mark.clause("C1", "C7", "C15")]
 test_stateful_tokens_are_valid_exactly_until_they_expire = TokensOverTime.TestCase

@@ -4,7 +4,7 @@ import contextlib
 import json
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -150,6 +150,7 @@ def logs() -> Iterator[Capture]:
 # ---------------------------------------------------------------- loading
 
 
+@pytest.mark.clause("C2", "C11")
 def test_load_reads_every_variable() -> None:
     loaded = solution.load_settings(ENV)
     assert same(loaded.database_url.get_secret_value(), DATABASE_URL)
@@ -159,23 +160,27 @@ def test_load_reads_every_variable() -> None:
     assert same(loaded.aws_region, "us-east-2")
 
 
+@pytest.mark.clause("C8", "C9")
 def test_optional_variables_default_to_none_and_eu_west_1() -> None:
     loaded = solution.load_settings(env(API_TOKEN=None, AWS_REGION=None))
     assert loaded.api_token is None
     assert same(loaded.aws_region, "eu-west-1")
 
 
+@pytest.mark.clause("C3")
 def test_empty_optional_variables_count_as_absent() -> None:
     loaded = solution.load_settings(env(API_TOKEN="", AWS_REGION=""))
     assert loaded.api_token is None
     assert same(loaded.aws_region, "eu-west-1")
 
 
+@pytest.mark.clause("C3", "C16")
 @pytest.mark.parametrize("name", REQUIRED)
 def test_empty_required_variable_counts_as_missing(name: str) -> None:
     assert same(variables(load_error(env(**{name: ""}))), {name})
 
 
+@pytest.mark.clause("C2")
 def test_only_the_five_variables_are_read() -> None:
     loaded = solution.load_settings(
         {
@@ -191,17 +196,20 @@ def test_only_the_five_variables_are_read() -> None:
     assert same(loaded.aws_region, "eu-west-1")
 
 
+@pytest.mark.clause("C2")
 def test_variable_names_are_case_sensitive() -> None:
     error = load_error(env(DATABASE_URL=None) | {"database_url": DATABASE_URL})
     assert same(variables(error), {"DATABASE_URL"})
 
 
+@pytest.mark.clause("C4")
 def test_values_are_used_exactly_as_given() -> None:
     loaded = solution.load_settings(env(API_TOKEN="  spaced token\n"))
     assert same(loaded.api_token.get_secret_value(), "  spaced token\n")
     assert same(variables(load_error(env(AWS_REGION=" eu-west-1"))), {"AWS_REGION"})
 
 
+@pytest.mark.clause("C5", "C6", "C7", "C8", "C9")
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -222,9 +230,52 @@ def test_boundary_valid_values_are_accepted(name: str, value: str) -> None:
     assert same(shown, value)
 
 
+@pytest.mark.clause("C2")
+def test_any_mapping_is_read_not_only_a_dict() -> None:
+    class Environ(Mapping[str, str]):
+        """A minimal read-only mapping, like os.environ without its extras."""
+
+        def __init__(self, data: dict[str, str]) -> None:
+            self._data = data
+
+        def __getitem__(self, key: str) -> str:
+            return self._data[key]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._data)
+
+        def __len__(self) -> int:
+            return len(self._data)
+
+    loaded = solution.load_settings(Environ(env(AWS_REGION=None)))
+    assert same(loaded.aws_access_key_id, KEY_ID)
+    assert same(loaded.api_token.get_secret_value(), API_TOKEN)
+    assert same(loaded.aws_region, "eu-west-1")
+    error = load_error(Environ({"AWS_ACCESS_KEY_ID": KEY_ID, "API_TOKEN": ""}))
+    assert same(variables(error), {"DATABASE_URL", "AWS_SECRET_ACCESS_KEY"})
+
+
+@pytest.mark.clause("C4", "C8")
+@pytest.mark.parametrize("token", [" ", "   ", "\n", " tok "])
+def test_a_token_of_spaces_is_kept_as_given(token: str) -> None:
+    loaded = solution.load_settings(env(API_TOKEN=token))
+    assert same(loaded.api_token.get_secret_value(), token)
+
+
+@pytest.mark.clause("C4", "C5")
+@pytest.mark.parametrize("url", [" ", "\tpostgresql://db", "postgresql:// "])
+def test_database_url_is_checked_as_given(url: str) -> None:
+    if url.startswith("postgresql://"):
+        loaded = solution.load_settings(env(DATABASE_URL=url))
+        assert same(loaded.database_url.get_secret_value(), url)
+    else:
+        assert same(variables(load_error(env(DATABASE_URL=url))), {"DATABASE_URL"})
+
+
 # ---------------------------------------------------------------- the secret type
 
 
+@pytest.mark.clause("C11")
 @pytest.mark.parametrize("attribute", SECRET_ATTRIBUTES)
 def test_str_of_a_secret_is_ten_asterisks(attribute: str) -> None:
     loaded = solution.load_settings(ENV)
@@ -232,6 +283,7 @@ def test_str_of_a_secret_is_ten_asterisks(attribute: str) -> None:
     assert same(f"{getattr(loaded, attribute)}", MASK)
 
 
+@pytest.mark.clause("C11")
 @pytest.mark.parametrize("attribute", SECRET_ATTRIBUTES)
 def test_repr_of_a_secret_shows_no_part_of_it(attribute: str) -> None:
     loaded = solution.load_settings(ENV)
@@ -242,6 +294,7 @@ def test_repr_of_a_secret_shows_no_part_of_it(attribute: str) -> None:
         assert value[start : start + 4] not in shown, f"{shown!r} shows part of the secret"
 
 
+@pytest.mark.clause("C10")
 def test_non_secret_attributes_are_plain_strings() -> None:
     loaded = solution.load_settings(ENV)
     assert type(loaded.aws_access_key_id) is str
@@ -251,6 +304,7 @@ def test_non_secret_attributes_are_plain_strings() -> None:
 # ---------------------------------------------------------------- renderings of settings
 
 
+@pytest.mark.clause("C12")
 def test_repr_shows_the_non_secret_values_but_no_secret() -> None:
     loaded = solution.load_settings(ENV)
     assert KEY_ID in text(repr(loaded))
@@ -258,11 +312,13 @@ def test_repr_shows_the_non_secret_values_but_no_secret() -> None:
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY, API_TOKEN], renderings(loaded))
 
 
+@pytest.mark.clause("C12")
 def test_settings_without_a_token_render_without_secrets() -> None:
     loaded = solution.load_settings(env(API_TOKEN=None))
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY], renderings(loaded))
 
 
+@pytest.mark.clause("C13")
 def test_dump_settings_is_json_with_masked_secrets() -> None:
     dumped = json.loads(text(solution.dump_settings(solution.load_settings(ENV))))
     assert dumped == {
@@ -274,6 +330,7 @@ def test_dump_settings_is_json_with_masked_secrets() -> None:
     }
 
 
+@pytest.mark.clause("C13")
 def test_dump_settings_shows_an_absent_token_as_null() -> None:
     loaded = solution.load_settings(env(API_TOKEN=None))
     dumped = json.loads(text(solution.dump_settings(loaded)))
@@ -284,6 +341,7 @@ def test_dump_settings_shows_an_absent_token_as_null() -> None:
 # ---------------------------------------------------------------- logs
 
 
+@pytest.mark.clause("C14")
 def test_load_logs_an_info_record_on_the_settings_logger(logs: Capture) -> None:
     solution.load_settings(ENV)
     assert any(same(r.name, "settings") and same(r.levelno, logging.INFO) for r in logs.records), [
@@ -291,6 +349,7 @@ def test_load_logs_an_info_record_on_the_settings_logger(logs: Capture) -> None:
     ]
 
 
+@pytest.mark.clause("C15")
 def test_no_log_record_contains_a_secret_on_success(logs: Capture) -> None:
     loaded = solution.load_settings(ENV)
     # The settings really hold the secrets, so a rendering that leaked them would show here.
@@ -300,6 +359,7 @@ def test_no_log_record_contains_a_secret_on_success(logs: Capture) -> None:
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY, API_TOKEN], logs.texts)
 
 
+@pytest.mark.clause("C15")
 def test_no_log_record_contains_a_secret_on_failure(logs: Capture) -> None:
     bad_key = "this-is-not/a+valid=secret-access-key!!"
     error = load_error(env(AWS_SECRET_ACCESS_KEY=bad_key, AWS_REGION="moon"))
@@ -310,6 +370,7 @@ def test_no_log_record_contains_a_secret_on_failure(logs: Capture) -> None:
 # ---------------------------------------------------------------- errors
 
 
+@pytest.mark.clause("C1", "C16", "C17")
 @pytest.mark.parametrize("name", REQUIRED)
 def test_missing_required_variable_is_named(name: str) -> None:
     error = load_error(env(**{name: None}))
@@ -318,6 +379,7 @@ def test_missing_required_variable_is_named(name: str) -> None:
     assert name in text(str(error))
 
 
+@pytest.mark.clause("C16", "C17")
 def test_every_missing_variable_is_named() -> None:
     error = load_error({"HOME": "/root"})
     assert same(variables(error), set(REQUIRED))
@@ -325,6 +387,7 @@ def test_every_missing_variable_is_named() -> None:
         assert name in text(str(error))
 
 
+@pytest.mark.clause("C16", "C17")
 def test_missing_and_invalid_variables_are_all_named() -> None:
     error = load_error(env(DATABASE_URL=None, AWS_SECRET_ACCESS_KEY="short", AWS_REGION="EU"))
     names = {"AWS_REGION", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL"}
@@ -333,6 +396,7 @@ def test_missing_and_invalid_variables_are_all_named() -> None:
         assert name in text(str(error))
 
 
+@pytest.mark.clause("C5", "C6", "C7", "C9", "C16", "C17", "C18")
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -356,6 +420,20 @@ def test_missing_and_invalid_variables_are_all_named() -> None:
         ("AWS_REGION", "eu-west-12"),
         ("AWS_REGION", "e-west-1"),
         ("AWS_REGION", "eu--1"),
+        # re.match with "$" accepts a trailing newline; values are never stripped
+        ("AWS_ACCESS_KEY_ID", KEY_ID + "\n"),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY + "\n"),
+        ("AWS_REGION", "eu-west-1\n"),
+        ("AWS_REGION", "eu-west-1 "),
+        ("DATABASE_URL", "\npostgresql://app:Pa55-w0rd-Q7z@db/app"),
+        # ASCII only: str.isdigit(), isupper(), isalnum() and "\\d" accept these
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMP\u0663E"),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPL\u00c9"),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPL\uff25"),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY[:-1] + "\u0663"),
+        ("AWS_REGION", "eu-west-\u0663"),
+        ("AWS_REGION", "eu-w\u00e9st-1"),
+        ("AWS_REGION", "\u00e9u-west-1"),
     ],
 )
 def test_invalid_value_is_named_and_never_echoed(name: str, value: str) -> None:
@@ -368,11 +446,13 @@ def test_invalid_value_is_named_and_never_echoed(name: str, value: str) -> None:
     assert_nowhere([*secrets, DB_PASSWORD], error_renderings(error))
 
 
+@pytest.mark.clause("C18")
 def test_valid_secrets_do_not_leak_when_another_variable_is_invalid() -> None:
     error = load_error(env(AWS_ACCESS_KEY_ID="bad id"))
     assert_nowhere([DATABASE_URL, DB_PASSWORD, SECRET_KEY, API_TOKEN], error_renderings(error))
 
 
+@pytest.mark.clause("C18")
 def test_the_error_traceback_carries_no_chained_secret() -> None:
     bad_url = "mysql://root:Sup3r-S3cret-77@db/app"
     error = load_error(env(DATABASE_URL=bad_url))
@@ -383,6 +463,23 @@ def test_the_error_traceback_carries_no_chained_secret() -> None:
     assert_nowhere([bad_url, "Sup3r-S3cret-77"], chain_texts)
 
 
+@pytest.mark.clause("C1", "C16")
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"DATABASE_URL": None},
+        {"AWS_SECRET_ACCESS_KEY": "short", "AWS_REGION": "moon", "DATABASE_URL": "mysql://x"},
+        {"AWS_ACCESS_KEY_ID": "", "AWS_REGION": "EU"},
+    ],
+)
+def test_error_variables_is_a_tuple_naming_each_variable_once(changes: dict[str, Any]) -> None:
+    error = load_error(env(**changes))
+    assert isinstance(error, Exception)
+    assert type(error.variables) is tuple, type(error.variables).__qualname__
+    assert same(sorted(error.variables), sorted(changes))
+
+
+@pytest.mark.clause("C1", "C16")
 def test_settings_error_is_raised_not_a_bare_key_error() -> None:
     with pytest.raises(solution.SettingsError):
         solution.load_settings({})
@@ -396,6 +493,7 @@ MARKED = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size
 )
 
 
+@pytest.mark.clause("C12", "C15")
 @settings(max_examples=60)
 @given(token=MARKED, url_rest=MARKED)
 def test_property_arbitrary_secrets_never_appear_in_any_rendering_or_log(
@@ -412,6 +510,7 @@ def test_property_arbitrary_secrets_never_appear_in_any_rendering_or_log(
 SECRET_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
 
 
+@pytest.mark.clause("C7", "C12")
 @settings(max_examples=40)
 @given(key=st.text(SECRET_KEY_CHARS, min_size=40, max_size=40))
 def test_property_any_well_formed_secret_key_loads_and_stays_hidden(key: str) -> None:
@@ -420,6 +519,7 @@ def test_property_any_well_formed_secret_key_loads_and_stays_hidden(key: str) ->
     assert_nowhere([key], renderings(loaded))
 
 
+@pytest.mark.clause("C7", "C15", "C18")
 @settings(max_examples=60)
 @given(
     key=st.one_of(
