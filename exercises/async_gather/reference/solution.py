@@ -28,7 +28,7 @@ async def gather_limited(
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit!r}")
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not timeout > 0:  # "not > 0" also rejects NaN
         raise ValueError(f"timeout must be positive or None, got {timeout!r}")
     slots = asyncio.Semaphore(limit)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import selectors
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -150,6 +150,7 @@ def forever() -> Callable[[], Awaitable[Any]]:
 # --------------------------------------------------------------------------- results and arguments
 
 
+@pytest.mark.clause("C1")
 def test_results_in_input_order_whatever_the_completion_order() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, after((5 - i) * 0.01, f"r{i}")) for i in range(5)]
@@ -157,16 +158,36 @@ def test_results_in_input_order_whatever_the_completion_order() -> None:
     assert sorted(tracker.called) == list(range(5))
 
 
+@pytest.mark.clause("C1")
 def test_empty_factories_give_an_empty_list() -> None:
     assert same(run(lambda: gather_limited([], 3)), [])
 
 
+@pytest.mark.clause("C1")
 def test_accepts_an_iterator_of_factories_and_any_result_values() -> None:
     values: list[Any] = [None, 0, "", [], Boom("a value, not raised")]
     factories = (lambda v=v: after(0.01, v)() for v in values)
     assert same(run(lambda: gather_limited(factories, 2)), values)
 
 
+class PlainAwaitable:
+    """An awaitable that is not a coroutine: asyncio.create_task() rejects it."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        yield from asyncio.sleep(0.01).__await__()
+        return self.value
+
+
+@pytest.mark.clause("C1")
+def test_factories_may_return_any_awaitable_not_only_coroutines() -> None:
+    factories = [lambda v=v: PlainAwaitable(v) for v in ("a", "b", "c")]
+    assert same(run(lambda: gather_limited(factories, 2)), ["a", "b", "c"])
+
+
+@pytest.mark.clause("C2")
 def test_each_factory_is_called_exactly_once() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, after(0.01 * (i % 3), i)) for i in range(12)]
@@ -174,6 +195,7 @@ def test_each_factory_is_called_exactly_once() -> None:
     assert sorted(tracker.called) == list(range(12))
 
 
+@pytest.mark.clause("C8")
 @pytest.mark.parametrize("limit", [0, -1])
 def test_rejects_limit_below_one_without_calling_any_factory(limit: int) -> None:
     tracker = Tracker()
@@ -182,7 +204,8 @@ def test_rejects_limit_below_one_without_calling_any_factory(limit: int) -> None
     assert tracker.called == []
 
 
-@pytest.mark.parametrize("timeout", [0, -0.5])
+@pytest.mark.clause("C8")
+@pytest.mark.parametrize("timeout", [0, -0.5, -0.0, float("nan"), float("-inf")])
 def test_rejects_a_timeout_that_is_not_positive(timeout: float) -> None:
     tracker = Tracker()
     with pytest.raises(ValueError):
@@ -193,6 +216,7 @@ def test_rejects_a_timeout_that_is_not_positive(timeout: float) -> None:
 # --------------------------------------------------------------------------- the limit
 
 
+@pytest.mark.clause("C3")
 def test_runs_limit_tasks_at_once_and_never_more() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, after(0.01 * (1 + i % 4), i)) for i in range(15)]
@@ -200,6 +224,7 @@ def test_runs_limit_tasks_at_once_and_never_more() -> None:
     assert tracker.peak == 3
 
 
+@pytest.mark.clause("C3")
 def test_limit_larger_than_the_number_of_factories_runs_them_all_at_once() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, after(0.05, i)) for i in range(4)]
@@ -207,6 +232,7 @@ def test_limit_larger_than_the_number_of_factories_runs_them_all_at_once() -> No
     assert tracker.peak == 4
 
 
+@pytest.mark.clause("C3")
 def test_limit_one_runs_one_at_a_time() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, after(0.01, i)) for i in range(5)]
@@ -214,6 +240,7 @@ def test_limit_one_runs_one_at_a_time() -> None:
     assert tracker.peak == 1
 
 
+@pytest.mark.clause("C2")
 def test_factory_is_called_only_when_its_task_can_start() -> None:
     """Calling every factory up front creates all coroutines at once (and leaks them on failure)."""
     tracker = Tracker()
@@ -224,6 +251,7 @@ def test_factory_is_called_only_when_its_task_can_start() -> None:
     )
 
 
+@pytest.mark.clause("C3")
 def test_a_freed_slot_is_used_at_once_not_after_the_whole_batch() -> None:
     """limit 2: task 0 waits until task 2 has run, and task 2 can only use task 1's slot."""
     third_ran = asyncio.Event()
@@ -247,6 +275,7 @@ def test_a_freed_slot_is_used_at_once_not_after_the_whole_batch() -> None:
 # --------------------------------------------------------------------------- timeouts
 
 
+@pytest.mark.clause("C4", "C5")
 def test_a_task_exceeding_the_timeout_fails_with_timeout_error() -> None:
     tracker = Tracker()
     with pytest.raises(TimeoutError):
@@ -254,10 +283,12 @@ def test_a_task_exceeding_the_timeout_fails_with_timeout_error() -> None:
     assert tracker.cancelled == [0], "the timed-out coroutine was not cancelled"
 
 
+@pytest.mark.clause("C4", "C5")
 def test_a_task_finishing_within_the_timeout_succeeds() -> None:
     assert same(run(lambda: gather_limited([after(0.04, "ok")], 1, timeout=0.05)), ["ok"])
 
 
+@pytest.mark.clause("C4", "C5")
 def test_timeout_counts_from_the_task_start_not_from_the_call() -> None:
     """limit 1, five tasks of 0.03 s each, timeout 0.05 s: each is in time, the whole is not."""
     tracker = Tracker()
@@ -265,6 +296,7 @@ def test_timeout_counts_from_the_task_start_not_from_the_call() -> None:
     assert same(run(lambda: gather_limited(factories, 1, timeout=0.05)), list(range(5)))
 
 
+@pytest.mark.clause("C4", "C6")
 def test_a_timeout_cancels_the_other_running_tasks_and_starts_no_more() -> None:
     """limit 2: task 1 times out at 0.05 s while task 2 (started at 0.03 s) still runs."""
     tracker = Tracker()
@@ -288,6 +320,7 @@ def test_a_timeout_cancels_the_other_running_tasks_and_starts_no_more() -> None:
 # --------------------------------------------------------------------------- failure and cancellation
 
 
+@pytest.mark.clause("C6")
 def test_first_failure_cancels_running_tasks_and_is_reraised_unchanged() -> None:
     tracker = Tracker()
     error = Boom("task 1 failed")
@@ -311,6 +344,7 @@ def test_first_failure_cancels_running_tasks_and_is_reraised_unchanged() -> None
     assert not {4, 5} & set(tracker.called), "factories were called after the failure"
 
 
+@pytest.mark.clause("C6")
 def test_failure_is_raised_only_after_cancelled_tasks_have_cleaned_up() -> None:
     cleaned: list[str] = []
 
@@ -332,6 +366,7 @@ def test_failure_is_raised_only_after_cancelled_tasks_have_cleaned_up() -> None:
     assert same(run(main), ["done"]), "gather_limited raised before its cancelled task finished"
 
 
+@pytest.mark.clause("C6")
 def test_a_factory_that_raises_when_called_counts_as_a_failing_task() -> None:
     tracker = Tracker()
     error = Boom("cannot even start")
@@ -349,6 +384,7 @@ def test_a_factory_that_raises_when_called_counts_as_a_failing_task() -> None:
     assert tracker.cancelled == [0]
 
 
+@pytest.mark.clause("C7")
 def test_cancelling_gather_limited_cancels_its_running_tasks() -> None:
     tracker = Tracker()
     factories = [tracker.factory(i, forever()) for i in range(5)]
@@ -370,6 +406,7 @@ def test_cancelling_gather_limited_cancels_its_running_tasks() -> None:
 # --------------------------------------------------------------------------- property
 
 
+@pytest.mark.clause("C1", "C3", "C6")
 @settings(max_examples=60)
 @given(
     delays=st.lists(st.integers(min_value=1, max_value=5), max_size=12),
@@ -462,6 +499,7 @@ def trivial_factories(n: int) -> Iterator[Callable[[], Awaitable[int]]]:
     return (factory(i) for i in range(n))
 
 
+@pytest.mark.clause("C9")
 @pytest.mark.performance(cpu_s=5.0)
 @pytest.mark.weight(2)
 def test_performance_10000_tasks_limit_5_within_10x_cpu_of_an_oracle() -> None:

@@ -3,6 +3,7 @@ candidate's ``shop/__init__.py`` and with an empty one), and the public API is u
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import importlib.util
@@ -140,12 +141,14 @@ def api() -> SimpleNamespace:
 # --------------------------------------------------------------------------- imports
 
 
+@pytest.mark.clause("C2")
 @pytest.mark.weight(2)
 @pytest.mark.parametrize("entry", ["shop", "shop.models", "shop.pricing", "shop.money"])
 def test_each_module_imports_first_in_a_fresh_interpreter(entry: str) -> None:
     assert same(run_fresh(entry, package_parent()), SMOKE_EXPECTED)
 
 
+@pytest.mark.clause("C3")
 @pytest.mark.weight(2)
 @pytest.mark.parametrize("entry", ["shop.models", "shop.pricing", "shop.money"])
 def test_each_module_imports_first_even_with_an_empty_package_init(
@@ -154,6 +157,7 @@ def test_each_module_imports_first_even_with_an_empty_package_init(
     assert same(run_fresh(entry, with_empty_init), SMOKE_EXPECTED)
 
 
+@pytest.mark.clause("C2", "C4", "C5", "C6")
 def test_from_imports_of_the_public_names_work_first_in_a_fresh_interpreter() -> None:
     parent = package_parent()
     for statement in (
@@ -173,9 +177,40 @@ def test_from_imports_of_the_public_names_work_first_in_a_fresh_interpreter() ->
         assert same(result.returncode, 0), f"{statement!r} failed:\n{result.stderr[-800:]}"
 
 
+def import_tricks(source: str) -> list[str]:
+    """What in a module's source imports other than by plain import statements."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "importlib"]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.split(".")[0] == "importlib":
+                found.append(node.module)
+            if node.module == "sys":
+                found += [f"sys.{a.name}" for a in node.names if a.name == "modules"]
+        elif isinstance(node, ast.Attribute) and node.attr == "modules":
+            if isinstance(node.value, ast.Name) and node.value.id == "sys":
+                found.append("sys.modules")
+        elif isinstance(node, ast.Name) and node.id in {"__import__", "importlib"}:
+            found.append(node.id)
+    return found
+
+
+@pytest.mark.clause("C1")
+def test_modules_use_plain_import_statements_only() -> None:
+    package = package_parent() / "shop"
+    problems = {
+        path.name: tricks
+        for path in sorted(package.glob("*.py"))
+        if (tricks := import_tricks(path.read_text(encoding="utf-8")))
+    }
+    assert same(problems, {}), f"import tricks instead of plain imports: {problems}"
+
+
 # --------------------------------------------------------------------------- public API
 
 
+@pytest.mark.clause("C4", "C6")
 @pytest.mark.parametrize("name", MODELS_NAMES)
 def test_models_names_are_importable_and_re_exported_by_the_package(
     api: SimpleNamespace, name: str
@@ -184,6 +219,7 @@ def test_models_names_are_importable_and_re_exported_by_the_package(
     assert getattr(api.package, name) is getattr(api.models, name)
 
 
+@pytest.mark.clause("C5", "C6")
 @pytest.mark.parametrize("name", PRICING_NAMES)
 def test_pricing_names_are_importable_and_re_exported_by_the_package(
     api: SimpleNamespace, name: str
@@ -192,10 +228,12 @@ def test_pricing_names_are_importable_and_re_exported_by_the_package(
     assert getattr(api.package, name) is getattr(api.pricing, name)
 
 
+@pytest.mark.clause("C2")
 def test_money_is_a_module_of_the_package(api: SimpleNamespace) -> None:
     assert isinstance(api.money, ModuleType)
 
 
+@pytest.mark.clause("C5", "C8", "C11")
 def test_constants_keep_their_values(api: SimpleNamespace) -> None:
     pricing = api.pricing
     constants = (
@@ -207,6 +245,7 @@ def test_constants_keep_their_values(api: SimpleNamespace) -> None:
     assert same(constants, ("EUR", Decimal("0.20"), 10, Decimal("0.10")))
 
 
+@pytest.mark.clause("C7")
 def test_round_money_rounds_to_the_cent_with_halves_away_from_zero(api: SimpleNamespace) -> None:
     round_money = api.pricing.round_money
     cases = {
@@ -223,6 +262,7 @@ def test_round_money_rounds_to_the_cent_with_halves_away_from_zero(api: SimpleNa
         assert same(str(result), expected), f"round_money({raw}) gave {result}"
 
 
+@pytest.mark.clause("C8")
 def test_product_defaults_rounding_and_validation(api: SimpleNamespace) -> None:
     Product = api.models.Product
     mug = Product("MUG", "Mug", Decimal("10.005"))
@@ -231,10 +271,13 @@ def test_product_defaults_rounding_and_validation(api: SimpleNamespace) -> None:
     assert same(Product("X", "x", Decimal("1"), "USD").currency, "USD")
     with pytest.raises(ValueError):
         Product("BAD", "Bad", Decimal("-0.01"))
+    with pytest.raises(ValueError):
+        Product("TINY", "Negative below a cent", Decimal("-0.004"))  # checked before rounding
     with pytest.raises(dataclasses.FrozenInstanceError):
         mug.unit_price = Decimal("1")
 
 
+@pytest.mark.clause("C14")
 def test_gift_wrap_is_the_documented_product(api: SimpleNamespace) -> None:
     gift = api.pricing.GIFT_WRAP
     assert isinstance(gift, api.models.Product)
@@ -243,6 +286,7 @@ def test_gift_wrap_is_the_documented_product(api: SimpleNamespace) -> None:
     assert same(gift.currency, "EUR")
 
 
+@pytest.mark.clause("C9")
 def test_line_item_validates_quantity_and_totals_with_tax(api: SimpleNamespace) -> None:
     Product, LineItem = api.models.Product, api.models.LineItem
     pen = Product("PEN", "Pen", Decimal("1.25"))
@@ -256,6 +300,7 @@ def test_line_item_validates_quantity_and_totals_with_tax(api: SimpleNamespace) 
         item.quantity = 5
 
 
+@pytest.mark.clause("C11", "C13")
 def test_bulk_discount_starts_at_exactly_ten_units(api: SimpleNamespace) -> None:
     Product, quote = api.models.Product, api.pricing.quote
     box = Product("BOX", "Box", Decimal("10.00"))
@@ -265,6 +310,7 @@ def test_bulk_discount_starts_at_exactly_ten_units(api: SimpleNamespace) -> None
     assert same(quote(box), Decimal("12.00"))
 
 
+@pytest.mark.clause("C10", "C12")
 def test_order_add_total_and_currency_check(api: SimpleNamespace) -> None:
     Product, Order = api.models.Product, api.models.Order
     order = Order()
@@ -284,8 +330,14 @@ def test_order_add_total_and_currency_check(api: SimpleNamespace) -> None:
     with pytest.raises(ValueError):
         order.add(Product("US", "Imported", Decimal("1"), "USD"))
     assert len(order.items) == 2
+    with pytest.raises(ValueError):
+        order.add(Product("AU", "Sorts before EUR", Decimal("1"), "AUD"))
+    euro = "".join(["E", "U", "R"])  # equal to "EUR", but another str object
+    order.add(Product("EQ", "Same currency", Decimal("1"), euro))
+    assert len(order.items) == 3
 
 
+@pytest.mark.clause("C10")
 def test_orders_do_not_share_their_item_lists(api: SimpleNamespace) -> None:
     first, second = api.models.Order(), api.models.Order()
     first.add(api.pricing.GIFT_WRAP)
@@ -300,6 +352,7 @@ def oracle_line(unit_price: Decimal, quantity: int) -> Decimal:
     return (net * Decimal("1.20")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@pytest.mark.clause("C9", "C10", "C11", "C12", "C13")
 @settings(max_examples=150)
 @given(lines=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 30)), min_size=0, max_size=5))
 def test_property_totals_match_the_documented_pricing_rules(

@@ -76,6 +76,7 @@ def raising(error: BaseException, calls: list[int], index: int) -> Callable[[], 
 # --------------------------------------------------------------------------- run_io_bound
 
 
+@pytest.mark.clause("C1", "C4")
 def test_io_bound_returns_results_in_input_order() -> None:
     calls: list[int] = []
     funcs = [returning(f"r{i}", calls, i) for i in range(6)]
@@ -83,16 +84,35 @@ def test_io_bound_returns_results_in_input_order() -> None:
     assert sorted(calls) == list(range(6))
 
 
+@pytest.mark.clause("C1")
+@pytest.mark.parametrize("workers", [1, 3])
+def test_io_bound_calls_run_on_pool_threads_not_the_caller(workers: int) -> None:
+    caller = threading.get_ident()
+    idents: list[int] = []
+
+    def record() -> int:
+        idents.append(threading.get_ident())
+        return len(idents)
+
+    results = run_io_bound([record] * 4, workers)
+    assert same(sorted(results), [1, 2, 3, 4])
+    assert len(idents) == 4
+    assert caller not in idents, "a callable ran on the calling thread, not on a pool thread"
+
+
+@pytest.mark.clause("C4")
 def test_io_bound_empty_input_gives_empty_list() -> None:
     assert same(run_io_bound([], 4), [])
 
 
+@pytest.mark.clause("C1", "C4")
 def test_io_bound_accepts_a_generator_of_callables() -> None:
     calls: list[int] = []
     funcs = (returning(i * 10, calls, i) for i in range(5))
     assert same(run_io_bound(funcs, 2), [0, 10, 20, 30, 40])
 
 
+@pytest.mark.clause("C7")
 @pytest.mark.parametrize("bad", [0, -1])
 def test_io_bound_rejects_max_workers_below_one_before_calling_anything(bad: int) -> None:
     calls: list[int] = []
@@ -103,6 +123,7 @@ def test_io_bound_rejects_max_workers_below_one_before_calling_anything(bad: int
         run_io_bound([], bad)
 
 
+@pytest.mark.clause("C3")
 def test_io_bound_runs_max_workers_calls_at_once_barrier_opens() -> None:
     """A Barrier(3) only opens when 3 calls wait on it together: a sequential run breaks it."""
     workers, n = 3, 9
@@ -129,6 +150,7 @@ def test_io_bound_runs_max_workers_calls_at_once_barrier_opens() -> None:
     assert counter.peak <= workers
 
 
+@pytest.mark.clause("C2")
 def test_io_bound_never_runs_more_than_max_workers_at_once() -> None:
     """The first calls hold their slot for a while; a pool without the bound starts more."""
     workers, n = 3, 10
@@ -170,6 +192,7 @@ def test_io_bound_never_runs_more_than_max_workers_at_once() -> None:
     assert same(results, list(range(n)))
 
 
+@pytest.mark.clause("C2")
 def test_io_bound_with_one_worker_runs_calls_one_at_a_time() -> None:
     counter = RunningCounter()
     calls: list[int] = []
@@ -188,6 +211,7 @@ def test_io_bound_with_one_worker_runs_calls_one_at_a_time() -> None:
     assert sorted(calls) == list(range(8))
 
 
+@pytest.mark.clause("C4")
 def test_io_bound_results_in_input_order_when_calls_finish_in_reverse() -> None:
     """Call i waits until call i+1 has finished, so they finish last-to-first."""
     n = 5
@@ -207,6 +231,7 @@ def test_io_bound_results_in_input_order_when_calls_finish_in_reverse() -> None:
     assert same(run_io_bound([task(i) for i in range(n)], n), [f"result {i}" for i in range(n)])
 
 
+@pytest.mark.clause("C3")
 def test_io_bound_starts_the_next_call_as_soon_as_a_slot_frees_not_in_batches() -> None:
     """With 2 workers: call 0 waits for call 2, which can only start in the slot call 1 frees."""
     second_done = threading.Event()
@@ -223,6 +248,7 @@ def test_io_bound_starts_the_next_call_as_soon_as_a_slot_frees_not_in_batches() 
     assert same(run_io_bound([first, lambda: "second", third], 2), ["first", "second", "third"])
 
 
+@pytest.mark.clause("C6")
 def test_io_bound_reraises_the_very_exception_object() -> None:
     error = Boom("database down")
     calls: list[int] = []
@@ -232,6 +258,7 @@ def test_io_bound_reraises_the_very_exception_object() -> None:
     assert excinfo.value is error
 
 
+@pytest.mark.clause("C6")
 def test_io_bound_raises_first_failure_in_input_order_not_first_in_time() -> None:
     """Call 1 fails only after call 3 has failed; call 1's exception is the one raised."""
     late, early = Boom("call 1"), Boom("call 3")
@@ -250,6 +277,7 @@ def test_io_bound_raises_first_failure_in_input_order_not_first_in_time() -> Non
     assert excinfo.value is late
 
 
+@pytest.mark.clause("C5")
 def test_io_bound_calls_every_callable_even_after_an_earlier_one_raised() -> None:
     calls: list[int] = []
     error = Boom("first call fails")
@@ -259,6 +287,7 @@ def test_io_bound_calls_every_callable_even_after_an_earlier_one_raised() -> Non
     assert sorted(calls) == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.clause("C5")
 def test_io_bound_raises_only_after_all_calls_have_finished() -> None:
     """The other calls linger briefly; the exception must not overtake them."""
     caught = threading.Event()
@@ -285,6 +314,7 @@ def test_io_bound_raises_only_after_all_calls_have_finished() -> None:
     assert finished_when_raised == [1, 2, 3], "run_io_bound raised while calls were still running"
 
 
+@pytest.mark.clause("C4", "C6")
 @settings(max_examples=25)
 @given(
     outcomes=st.lists(
@@ -323,18 +353,22 @@ def manager() -> Iterator[SyncManager]:
 # --------------------------------------------------------------------------- run_cpu_bound
 
 
+@pytest.mark.clause("C10")
 def test_cpu_bound_maps_in_input_order() -> None:
     assert same(run_cpu_bound(square, [3, 1, 4, 1, 5, 9, 2, 6], 2), [9, 1, 16, 1, 25, 81, 4, 36])
 
 
+@pytest.mark.clause("C10")
 def test_cpu_bound_empty_input_gives_empty_list() -> None:
     assert same(run_cpu_bound(square, [], 2), [])
 
 
+@pytest.mark.clause("C10")
 def test_cpu_bound_accepts_a_generator_of_items() -> None:
     assert same(run_cpu_bound(square, (i for i in range(5)), 2), [0, 1, 4, 9, 16])
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize("bad", [0, -2])
 def test_cpu_bound_rejects_max_workers_below_one(bad: int) -> None:
     with pytest.raises(ValueError):
@@ -343,6 +377,7 @@ def test_cpu_bound_rejects_max_workers_below_one(bad: int) -> None:
         run_cpu_bound(square, [], bad)
 
 
+@pytest.mark.clause("C8")
 def test_cpu_bound_runs_in_worker_processes_not_in_the_caller() -> None:
     pids = run_cpu_bound(worker_pid, range(6), 2)
     assert type(pids) is list and all(type(pid) is int for pid in pids)
@@ -350,6 +385,7 @@ def test_cpu_bound_runs_in_worker_processes_not_in_the_caller() -> None:
     assert os.getpid() not in pids, "func ran in the calling process (threads are not processes)"
 
 
+@pytest.mark.clause("C9")
 def test_cpu_bound_runs_max_workers_processes_in_parallel(manager: SyncManager) -> None:
     """A Barrier(2) shared by the workers opens only when two processes wait on it together."""
     workers, n = 2, 4
@@ -369,6 +405,7 @@ def test_cpu_bound_runs_max_workers_processes_in_parallel(manager: SyncManager) 
     assert state["peak"] <= workers
 
 
+@pytest.mark.clause("C9")
 def test_cpu_bound_never_runs_more_than_max_workers_at_once(manager: SyncManager) -> None:
     limit, n = 1, 4
     lock = manager.Lock()
@@ -379,6 +416,7 @@ def test_cpu_bound_never_runs_more_than_max_workers_at_once(manager: SyncManager
     assert state["peak"] <= limit, f"{state['peak']} calls ran at once with max_workers={limit}"
 
 
+@pytest.mark.clause("C10")
 def test_cpu_bound_results_in_input_order_when_items_finish_in_reverse(
     manager: SyncManager,
 ) -> None:
@@ -387,6 +425,7 @@ def test_cpu_bound_results_in_input_order_when_items_finish_in_reverse(
     assert same(run_cpu_bound(finish_after_next, jobs, 2), ["item 0", "item 1"])
 
 
+@pytest.mark.clause("C11")
 def test_cpu_bound_raises_copy_of_first_failure_in_input_order() -> None:
     with pytest.raises(Boom) as excinfo:
         run_cpu_bound(fail_on_odd, [2, 4, 3, 6, 5], 2)
@@ -394,6 +433,7 @@ def test_cpu_bound_raises_copy_of_first_failure_in_input_order() -> None:
     assert same(excinfo.value.args, ("odd", 3))
 
 
+@pytest.mark.clause("C11")
 def test_cpu_bound_raises_first_failure_in_input_order_not_first_in_time(
     manager: SyncManager,
 ) -> None:
@@ -404,6 +444,7 @@ def test_cpu_bound_raises_first_failure_in_input_order_not_first_in_time(
     assert same(excinfo.value.args, ("item", 0))
 
 
+@pytest.mark.clause("C12")
 def test_cpu_bound_leaves_no_worker_process_running(manager: SyncManager) -> None:
     before = {child.pid for child in multiprocessing.active_children()}
     run_cpu_bound(square, range(4), 2)
@@ -413,6 +454,7 @@ def test_cpu_bound_leaves_no_worker_process_running(manager: SyncManager) -> Non
     assert leftover == set(), f"worker processes still running: {leftover}"
 
 
+@pytest.mark.clause("C10")
 @settings(max_examples=8)
 @given(
     items=st.lists(st.integers(min_value=-(10**6), max_value=10**6), max_size=10),

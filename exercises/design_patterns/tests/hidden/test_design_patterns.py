@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -33,6 +34,7 @@ def bus() -> EventBus:
 # =========================================================================== Factory
 
 
+@pytest.mark.clause("C1")
 def test_register_returns_the_class_itself_unchanged(reg: PluginRegistry) -> None:
     class Plain:
         """Docstring."""
@@ -53,6 +55,7 @@ def test_register_returns_the_class_itself_unchanged(reg: PluginRegistry) -> Non
     assert reg.get("csv") is CsvExporter
 
 
+@pytest.mark.clause("C6")
 def test_create_builds_a_new_instance_with_the_keyword_arguments(reg: PluginRegistry) -> None:
     @reg.register("csv")
     class CsvExporter:
@@ -68,6 +71,7 @@ def test_create_builds_a_new_instance_with_the_keyword_arguments(reg: PluginRegi
     assert same((second.delimiter, second.header), (",", True))
 
 
+@pytest.mark.clause("C7")
 def test_create_accepts_a_keyword_argument_called_name(reg: PluginRegistry) -> None:
     @reg.register("report")
     class Report:
@@ -77,6 +81,7 @@ def test_create_accepts_a_keyword_argument_called_name(reg: PluginRegistry) -> N
     assert same(reg.create("report", name="monthly").name, "monthly")
 
 
+@pytest.mark.clause("C2")
 def test_names_are_case_sensitive(reg: PluginRegistry) -> None:
     @reg.register("CSV")
     class Upper:
@@ -90,6 +95,7 @@ def test_names_are_case_sensitive(reg: PluginRegistry) -> None:
     assert type(reg.create("csv")) is Lower
 
 
+@pytest.mark.clause("C3")
 def test_one_class_may_be_registered_under_several_names(reg: PluginRegistry) -> None:
     @reg.register("yaml")
     @reg.register("yml")
@@ -101,6 +107,7 @@ def test_one_class_may_be_registered_under_several_names(reg: PluginRegistry) ->
     assert same(reg.names(), ["yaml", "yml"])
 
 
+@pytest.mark.clause("C4")
 def test_a_duplicate_name_is_rejected_and_the_first_registration_stays(
     reg: PluginRegistry,
 ) -> None:
@@ -121,6 +128,7 @@ def test_a_duplicate_name_is_rejected_and_the_first_registration_stays(
     assert type(reg.create("json")) is First
 
 
+@pytest.mark.clause("C4")
 def test_registering_the_same_class_twice_under_one_name_is_still_a_duplicate(
     reg: PluginRegistry,
 ) -> None:
@@ -132,6 +140,7 @@ def test_registering_the_same_class_twice_under_one_name_is_still_a_duplicate(
         reg.register("thing")(Thing)
 
 
+@pytest.mark.clause("C9")
 def test_an_unknown_name_raises_unknown_plugin_error_listing_the_known_names(
     reg: PluginRegistry,
 ) -> None:
@@ -147,6 +156,7 @@ def test_an_unknown_name_raises_unknown_plugin_error_listing_the_known_names(
     assert all(word in message for word in ("xml", "csv", "json", "parquet"))
 
 
+@pytest.mark.clause("C9")
 def test_an_unknown_name_in_an_empty_registry(reg: PluginRegistry) -> None:
     with pytest.raises(UnknownPluginError) as excinfo:
         reg.create("anything", x=1)
@@ -155,6 +165,7 @@ def test_an_unknown_name_in_an_empty_registry(reg: PluginRegistry) -> None:
     assert "anything" in text_of(excinfo.value)
 
 
+@pytest.mark.clause("C9", "C10")
 def test_get_of_an_unknown_name_raises_unknown_plugin_error(reg: PluginRegistry) -> None:
     reg.register("a")(type("A", (), {}))
     with pytest.raises(UnknownPluginError) as excinfo:
@@ -162,6 +173,7 @@ def test_get_of_an_unknown_name_raises_unknown_plugin_error(reg: PluginRegistry)
     assert same(excinfo.value.known, ["a"])
 
 
+@pytest.mark.clause("C8")
 def test_constructor_errors_propagate_unchanged(reg: PluginRegistry) -> None:
     @reg.register("strict")
     class Strict:
@@ -173,6 +185,7 @@ def test_constructor_errors_propagate_unchanged(reg: PluginRegistry) -> None:
     assert not isinstance(excinfo.value, UnknownPluginError)
 
 
+@pytest.mark.clause("C8")
 def test_a_key_error_raised_by_the_constructor_is_not_reported_as_an_unknown_plugin(
     reg: PluginRegistry,
 ) -> None:
@@ -189,6 +202,7 @@ def test_a_key_error_raised_by_the_constructor_is_not_reported_as_an_unknown_plu
     assert not isinstance(excinfo.value, UnknownPluginError)
 
 
+@pytest.mark.clause("C5")
 def test_decorating_something_that_is_not_a_class_raises_type_error(
     reg: PluginRegistry,
 ) -> None:
@@ -203,6 +217,7 @@ def test_decorating_something_that_is_not_a_class_raises_type_error(
     assert "func" not in reg
 
 
+@pytest.mark.clause("C10")
 def test_names_are_sorted_and_contains_tells_registration(reg: PluginRegistry) -> None:
     for name in ("zeta", "alpha", "Mid"):
         reg.register(name)(type(name, (), {}))
@@ -214,6 +229,7 @@ def test_names_are_sorted_and_contains_tells_registration(reg: PluginRegistry) -
     assert "mutated" not in reg
 
 
+@pytest.mark.clause("C11")
 def test_registries_are_independent() -> None:
     first, second = PluginRegistry(), PluginRegistry()
 
@@ -232,6 +248,7 @@ def test_registries_are_independent() -> None:
     assert same(second.names(), ["csv"])
 
 
+@pytest.mark.clause("C12")
 def test_module_level_register_and_create_use_the_module_registry() -> None:
     assert isinstance(solution.registry, PluginRegistry)
 
@@ -275,6 +292,7 @@ class Subscriber:
         self.log.append(("saved", payload))
 
 
+@pytest.mark.clause("C16", "C13")
 def test_publish_calls_handlers_in_subscription_order_with_the_payload(bus: EventBus) -> None:
     rec = Recorder()
     payload = {"id": 1}
@@ -285,6 +303,7 @@ def test_publish_calls_handlers_in_subscription_order_with_the_payload(bus: Even
     assert all(p is payload for _, p in rec.calls)
 
 
+@pytest.mark.clause("C16")
 def test_publish_without_payload_passes_none(bus: EventBus) -> None:
     rec = Recorder()
     bus.subscribe("tick", rec.handler("h"))
@@ -292,10 +311,12 @@ def test_publish_without_payload_passes_none(bus: EventBus) -> None:
     assert same(rec.calls, [("h", None)])
 
 
+@pytest.mark.clause("C16")
 def test_publish_with_no_subscribers_returns_zero(bus: EventBus) -> None:
     assert same(bus.publish("nobody-listens", 1), 0)
 
 
+@pytest.mark.clause("C13")
 def test_handlers_only_receive_their_own_event(bus: EventBus) -> None:
     rec = Recorder()
     bus.subscribe("a", rec.handler("on_a"))
@@ -305,6 +326,7 @@ def test_handlers_only_receive_their_own_event(bus: EventBus) -> None:
     assert same(rec.calls, [("on_a", 1)])
 
 
+@pytest.mark.clause("C14")
 def test_subscribing_the_same_handler_twice_to_an_event_is_a_no_op(bus: EventBus) -> None:
     rec = Recorder()
     h1, h2 = rec.handler("h1"), rec.handler("h2")
@@ -315,6 +337,7 @@ def test_subscribing_the_same_handler_twice_to_an_event_is_a_no_op(bus: EventBus
     assert same(rec.calls, [("h1", 0), ("h2", 0)])
 
 
+@pytest.mark.clause("C14")
 def test_handlers_are_compared_with_equality_so_a_bound_method_is_one_handler(
     bus: EventBus,
 ) -> None:
@@ -328,6 +351,35 @@ def test_handlers_are_compared_with_equality_so_a_bound_method_is_one_handler(
     assert same(log, [("saved", 7)])
 
 
+@dataclass
+class CallableRecord:
+    """A callable handler compared by value; @dataclass sets __hash__ = None: unhashable."""
+
+    label: str
+    log: list[Any] = field(default_factory=list, compare=False)
+
+    def __call__(self, payload: Any) -> None:
+        self.log.append((self.label, payload))
+
+
+@pytest.mark.clause("C14", "C15")
+def test_unhashable_handlers_can_be_subscribed_published_to_and_unsubscribed(
+    bus: EventBus,
+) -> None:
+    log: list[Any] = []
+    first, second = CallableRecord("first", log), CallableRecord("second", log)
+    bus.subscribe("e", first)
+    bus.subscribe("e", second)
+    bus.subscribe("e", CallableRecord("first"))  # equal to `first`: already subscribed
+    assert same(bus.publish("e", 1), 2)
+    assert same(log, [("first", 1), ("second", 1)])
+    assert bus.unsubscribe("e", CallableRecord("first")) is True
+    assert bus.unsubscribe("e", CallableRecord("third")) is False
+    assert same(bus.publish("e", 2), 1)
+    assert same(log, [("first", 1), ("second", 1), ("second", 2)])
+
+
+@pytest.mark.clause("C14")
 def test_the_same_handler_may_listen_to_several_events(bus: EventBus) -> None:
     rec = Recorder()
     h = rec.handler("h")
@@ -342,6 +394,7 @@ def test_the_same_handler_may_listen_to_several_events(bus: EventBus) -> None:
     assert same(rec.calls, [("h", 1), ("h", 2), ("h", 4)])
 
 
+@pytest.mark.clause("C15")
 def test_unsubscribe_returns_whether_the_handler_was_subscribed(bus: EventBus) -> None:
     rec = Recorder()
     h, other = rec.handler("h"), rec.handler("other")
@@ -354,6 +407,7 @@ def test_unsubscribe_returns_whether_the_handler_was_subscribed(bus: EventBus) -
     assert same(bus.publish("e", 1), 0)
 
 
+@pytest.mark.clause("C14", "C15")
 def test_resubscribing_after_unsubscribe_goes_to_the_end(bus: EventBus) -> None:
     rec = Recorder()
     a, b, c = rec.handler("a"), rec.handler("b"), rec.handler("c")
@@ -365,6 +419,7 @@ def test_resubscribing_after_unsubscribe_goes_to_the_end(bus: EventBus) -> None:
     assert same([name for name, _ in rec.calls], ["b", "c", "a"])
 
 
+@pytest.mark.clause("C17")
 def test_a_failing_handler_does_not_stop_the_others_and_errors_are_grouped(
     bus: EventBus,
 ) -> None:
@@ -397,6 +452,7 @@ def test_a_failing_handler_does_not_stop_the_others_and_errors_are_grouped(
     ]
 
 
+@pytest.mark.clause("C17")
 def test_a_single_failing_handler_is_still_reported_in_an_exception_group(
     bus: EventBus,
 ) -> None:
@@ -411,6 +467,7 @@ def test_a_single_failing_handler_is_still_reported_in_an_exception_group(
     assert same(list(excinfo.value.exceptions), [error])
 
 
+@pytest.mark.clause("C17")
 def test_the_bus_still_works_after_a_failed_publish(bus: EventBus) -> None:
     rec = Recorder()
     calls = 0
@@ -429,6 +486,7 @@ def test_the_bus_still_works_after_a_failed_publish(bus: EventBus) -> None:
     assert same(rec.calls, [("h", 1), ("h", 2)])
 
 
+@pytest.mark.clause("C18")
 def test_keyboard_interrupt_in_a_handler_propagates_at_once(bus: EventBus) -> None:
     rec = Recorder()
     signal = KeyboardInterrupt()
@@ -445,6 +503,7 @@ def test_keyboard_interrupt_in_a_handler_propagates_at_once(bus: EventBus) -> No
     assert same(rec.calls, [("before", 1)])
 
 
+@pytest.mark.clause("C19")
 def test_a_handler_unsubscribing_itself_does_not_make_publish_skip_the_next(
     bus: EventBus,
 ) -> None:
@@ -465,6 +524,7 @@ def test_a_handler_unsubscribing_itself_does_not_make_publish_skip_the_next(
     assert same([name for name, _ in rec.calls], ["before", "next", "last"])
 
 
+@pytest.mark.clause("C19")
 def test_several_handlers_unsubscribing_themselves_in_a_row(bus: EventBus) -> None:
     rec = Recorder()
 
@@ -483,6 +543,7 @@ def test_several_handlers_unsubscribing_themselves_in_a_row(bus: EventBus) -> No
     assert same(bus.publish("e", 0), 1)
 
 
+@pytest.mark.clause("C19")
 def test_a_handler_subscribed_during_publish_is_first_called_by_the_next_publish(
     bus: EventBus,
 ) -> None:
@@ -502,6 +563,7 @@ def test_a_handler_subscribed_during_publish_is_first_called_by_the_next_publish
     assert same([name for name, _ in rec.calls], ["spawner", "tail", "late"])
 
 
+@pytest.mark.clause("C19")
 def test_a_handler_may_publish_another_event(bus: EventBus) -> None:
     rec = Recorder()
 
@@ -516,6 +578,7 @@ def test_a_handler_may_publish_another_event(bus: EventBus) -> None:
     assert same(rec.calls, [("relay", 1), ("b1", 10), ("a2", 1)])
 
 
+@pytest.mark.clause("C13")
 def test_buses_are_independent() -> None:
     rec = Recorder()
     first, second = EventBus(), EventBus()
@@ -608,3 +671,6 @@ BusMachine.TestCase.settings = settings(
     max_examples=100, stateful_step_count=25, report_multiple_bugs=False
 )
 test_event_bus_stateful_against_a_model_of_subscriptions = BusMachine.TestCase
+test_event_bus_stateful_against_a_model_of_subscriptions.pytestmark = [
+    pytest.mark.clause("C14", "C15", "C16", "C17", "C19")
+]

@@ -75,6 +75,7 @@ def same_kinds_and_lines(
 # --------------------------------------------------------------------------- hierarchy
 
 
+@pytest.mark.clause("C1")
 @pytest.mark.parametrize(
     "name",
     ["ParseError", "UnknownKeyError", "DuplicateKeyError", "InvalidValueError", "MissingKeyError"],
@@ -85,6 +86,7 @@ def test_every_error_is_a_config_error_and_a_value_error(name: str) -> None:
     assert issubclass(cls, ValueError)
 
 
+@pytest.mark.clause("C1")
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
 
@@ -92,16 +94,27 @@ def test_config_error_is_a_value_error() -> None:
 # --------------------------------------------------------------------------- parsing
 
 
+@pytest.mark.clause("C13", "C17")
 def test_parses_typed_values_with_their_converters() -> None:
     text = "host = db.internal\nport = 5432\ndebug = true\n"
     assert same(parse_config(text, SCHEMA), {"host": "db.internal", "port": 5432, "debug": True})
 
 
+@pytest.mark.clause("C6")
+def test_text_and_schema_may_be_passed_by_keyword_the_options_only_by_keyword() -> None:
+    assert same(parse_config(text="a = 1", schema={"a": int}), {"a": 1})
+    assert same(parse_config(schema={"a": int}, text="", defaults={"a": 2}), {"a": 2})
+    with pytest.raises(TypeError):
+        parse_config("", {"a": int}, {"a": 2})  # type: ignore[misc]
+
+
+@pytest.mark.clause("C8")
 def test_blank_whitespace_and_comment_lines_are_skipped() -> None:
     text = "\n   \n# a comment\n    # an indented comment\n\t\nhost = h\n#port = 1\nport = 2\ndebug=false"
     assert same(parse_config(text, SCHEMA), {"host": "h", "port": 2, "debug": False})
 
 
+@pytest.mark.clause("C9")
 def test_key_and_value_are_stripped_of_surrounding_whitespace() -> None:
     recorder = Recorder()
     result = parse_config("   name   =   two words  \t", {"name": recorder})
@@ -109,6 +122,14 @@ def test_key_and_value_are_stripped_of_surrounding_whitespace() -> None:
     assert same(recorder.calls, ["two words"])
 
 
+@pytest.mark.clause("C8", "C9")
+def test_unicode_whitespace_counts_as_whitespace() -> None:
+    # str.strip() and str.isspace() know more than " \t": no-break and ideographic spaces too.
+    text = "\u00a0\u3000\nhost\u00a0=\u3000db\u00a0\n\u2003# comment\nport = 1"
+    assert same(parse_config(text, {"host": str, "port": int}), {"host": "db", "port": 1})
+
+
+@pytest.mark.clause("C9")
 def test_line_is_split_at_the_first_equals_sign() -> None:
     text = "dsn = postgres://u:p@h/db?sslmode=require&x=1"
     assert same(
@@ -116,25 +137,47 @@ def test_line_is_split_at_the_first_equals_sign() -> None:
     )
 
 
+@pytest.mark.clause("C9")
 def test_a_value_of_only_equals_signs_is_kept() -> None:
     assert same(parse_config("sep = ==", {"sep": str}), {"sep": "=="})
 
 
+@pytest.mark.clause("C9", "C13")
 def test_an_empty_value_is_passed_to_the_converter() -> None:
     recorder = Recorder()
     assert same(parse_config("name =", {"name": recorder}), {"name": ""})
     assert same(recorder.calls, [""])
 
 
+@pytest.mark.clause("C8")
 def test_a_hash_after_the_value_is_part_of_the_value() -> None:
     assert same(parse_config("title = a # b", {"title": str}), {"title": "a # b"})
 
 
+@pytest.mark.clause("C7")
 def test_windows_line_endings_are_handled() -> None:
     text = "host = h\r\nport = 1\r\ndebug = true\r\n"
     assert same(parse_config(text, SCHEMA), {"host": "h", "port": 1, "debug": True})
 
 
+@pytest.mark.clause("C7")
+def test_every_line_boundary_of_splitlines_ends_a_line() -> None:
+    # \r alone, \u2028 (line separator) and \x0c (form feed) end lines for str.splitlines().
+    text = "host = h\rport = 1\u2028debug = true\x0cno equals sign"
+    with pytest.raises(ParseError) as excinfo:
+        parse_config(text, SCHEMA)
+    assert same(excinfo.value.line, 4)
+    assert same(
+        parse_config("host = h\rport = 1\u2028debug = true", SCHEMA),
+        {
+            "host": "h",
+            "port": 1,
+            "debug": True,
+        },
+    )
+
+
+@pytest.mark.clause("C13")
 def test_each_converter_is_called_once_with_the_value_text() -> None:
     host, port = Recorder(), Recorder(int)
     parse_config("port = 8080\nhost = example.org", {"host": host, "port": port})
@@ -142,6 +185,7 @@ def test_each_converter_is_called_once_with_the_value_text() -> None:
     assert same(port.calls, ["8080"])
 
 
+@pytest.mark.clause("C14")
 def test_defaults_fill_missing_keys_as_is_without_conversion() -> None:
     port = Recorder(int)
     result = parse_config(
@@ -153,20 +197,24 @@ def test_defaults_fill_missing_keys_as_is_without_conversion() -> None:
     assert same(port.calls, [])
 
 
+@pytest.mark.clause("C14")
 def test_a_value_in_the_text_wins_over_its_default() -> None:
     assert same(parse_config("port = 1", {"port": int}, defaults={"port": 99}), {"port": 1})
 
 
+@pytest.mark.clause("C16", "C17")
 def test_result_has_exactly_the_schema_keys_and_ignores_extra_defaults() -> None:
     result = parse_config("a = 1", {"a": int, "b": int}, defaults={"b": 2, "zzz": 3})
     assert same(result, {"a": 1, "b": 2})
 
 
+@pytest.mark.clause("C14", "C17")
 def test_empty_text_with_every_key_defaulted() -> None:
     assert same(parse_config("", {"a": int}, defaults={"a": 5}), {"a": 5})
     assert same(parse_config("", {}), {})
 
 
+@pytest.mark.clause("C17")
 def test_result_is_a_new_dict_not_the_defaults() -> None:
     defaults = {"a": 1}
     result = parse_config("", {"a": int}, defaults=defaults)
@@ -178,6 +226,7 @@ def test_result_is_a_new_dict_not_the_defaults() -> None:
 # --------------------------------------------------------------------------- errors, stop mode
 
 
+@pytest.mark.clause("C10", "C2", "C3")
 def test_a_line_without_equals_is_a_parse_error_with_its_line_number() -> None:
     with pytest.raises(ParseError) as excinfo:
         parse_config("host = h\nport 80\n", SCHEMA)
@@ -185,6 +234,7 @@ def test_a_line_without_equals_is_a_parse_error_with_its_line_number() -> None:
     assert "line 2" in text_of(excinfo.value)
 
 
+@pytest.mark.clause("C10")
 @pytest.mark.parametrize("line", ["= 5", "   =5", "\t = x = y"])
 def test_an_empty_key_is_a_parse_error(line: str) -> None:
     with pytest.raises(ParseError) as excinfo:
@@ -192,6 +242,7 @@ def test_an_empty_key_is_a_parse_error(line: str) -> None:
     assert same(excinfo.value.line, 1)
 
 
+@pytest.mark.clause("C11", "C2", "C3", "C4")
 def test_an_unknown_key_is_an_unknown_key_error_with_key_and_line() -> None:
     with pytest.raises(UnknownKeyError) as excinfo:
         parse_config("host = h\n\ncolour = red\n", SCHEMA)
@@ -200,12 +251,23 @@ def test_an_unknown_key_is_an_unknown_key_error_with_key_and_line() -> None:
     assert "colour" in text_of(error) and "line 3" in text_of(error)
 
 
+@pytest.mark.clause("C11", "C12")
+def test_a_repeated_unknown_key_is_unknown_each_time_not_a_duplicate() -> None:
+    # Only a key that passed the schema check counts as having appeared.
+    with pytest.raises(ExceptionGroup) as excinfo:
+        parse_config("colour = red\ncolour = blue\nport = 1", {"port": int}, collect=True)
+    errors = group_of(excinfo)
+    assert same_kinds_and_lines(errors, [(UnknownKeyError, 1), (UnknownKeyError, 2)])
+
+
+@pytest.mark.clause("C11")
 def test_keys_are_case_sensitive() -> None:
     with pytest.raises(UnknownKeyError) as excinfo:
         parse_config("Port = 1", {"port": int})
     assert same(excinfo.value.key, "Port")
 
 
+@pytest.mark.clause("C12", "C3", "C4")
 def test_a_repeated_key_is_a_duplicate_key_error_and_its_converter_is_not_called_again() -> None:
     port = Recorder(int)
     with pytest.raises(DuplicateKeyError) as excinfo:
@@ -216,6 +278,7 @@ def test_a_repeated_key_is_a_duplicate_key_error_and_its_converter_is_not_called
     assert same(port.calls, ["1"])
 
 
+@pytest.mark.clause("C5", "C3", "C4")
 def test_invalid_value_error_is_raised_from_the_converter_exception() -> None:
     original = ValueError("not a port")
 
@@ -230,6 +293,7 @@ def test_invalid_value_error_is_raised_from_the_converter_exception() -> None:
     assert "port" in text_of(error) and "line 2" in text_of(error)
 
 
+@pytest.mark.clause("C5", "C13")
 def test_int_conversion_failure_is_chained() -> None:
     with pytest.raises(InvalidValueError) as excinfo:
         parse_config("host = h\nport = fifty", SCHEMA, defaults={"debug": True})
@@ -237,6 +301,7 @@ def test_int_conversion_failure_is_chained() -> None:
     assert same(excinfo.value.line, 2)
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize(
     ("converter", "value", "cause"),
     [
@@ -256,6 +321,7 @@ def test_any_exception_subclass_from_a_converter_becomes_invalid_value_error(
     assert same(excinfo.value.key, "key")
 
 
+@pytest.mark.clause("C13")
 def test_a_custom_exception_from_a_converter_becomes_invalid_value_error() -> None:
     original = Boom("custom failure")
 
@@ -267,6 +333,7 @@ def test_a_custom_exception_from_a_converter_becomes_invalid_value_error() -> No
     assert excinfo.value.__cause__ is original
 
 
+@pytest.mark.clause("C15", "C2", "C4")
 def test_a_missing_key_error_has_the_key_and_no_line() -> None:
     with pytest.raises(MissingKeyError) as excinfo:
         parse_config("host = h\ndebug = true", SCHEMA)
@@ -276,12 +343,14 @@ def test_a_missing_key_error_has_the_key_and_no_line() -> None:
     assert "port" in text_of(error)
 
 
+@pytest.mark.clause("C15")
 def test_missing_keys_are_reported_in_schema_order() -> None:
     with pytest.raises(MissingKeyError) as excinfo:
         parse_config("", {"zeta": str, "alpha": str, "mid": str}, defaults={"zeta": ""})
     assert same(excinfo.value.key, "alpha")
 
 
+@pytest.mark.clause("C7", "C2")
 def test_line_numbers_count_blank_and_comment_lines() -> None:
     text = "\n# header\n\nhost = h\n   \n# port below\nport = x\n"
     with pytest.raises(InvalidValueError) as excinfo:
@@ -289,6 +358,7 @@ def test_line_numbers_count_blank_and_comment_lines() -> None:
     assert same(excinfo.value.line, 7)
 
 
+@pytest.mark.clause("C18")
 def test_stop_mode_raises_the_first_error_and_converts_no_later_line() -> None:
     a, b = Recorder(int), Recorder(int)
     text = "a = 1\nb = oops\nnonsense line\na = 2\nb = 3"
@@ -299,17 +369,20 @@ def test_stop_mode_raises_the_first_error_and_converts_no_later_line() -> None:
     assert same(b.calls, ["oops"])
 
 
+@pytest.mark.clause("C18")
 def test_stop_mode_a_parse_error_comes_before_a_later_invalid_value() -> None:
     with pytest.raises(ParseError) as excinfo:
         parse_config("host\nport = x", SCHEMA)
     assert same(excinfo.value.line, 1)
 
 
+@pytest.mark.clause("C18")
 def test_stop_mode_a_line_error_wins_over_missing_keys() -> None:
     with pytest.raises(UnknownKeyError):
         parse_config("colour = red", SCHEMA)
 
 
+@pytest.mark.clause("C18")
 def test_stop_mode_raises_a_single_config_error_not_a_group() -> None:
     with pytest.raises(ConfigError) as excinfo:
         parse_config("a\nb\nc", {"a": str})
@@ -319,6 +392,7 @@ def test_stop_mode_raises_a_single_config_error_not_a_group() -> None:
 # --------------------------------------------------------------------------- collect mode
 
 
+@pytest.mark.clause("C19")
 def test_collect_mode_groups_every_error_line_errors_first_then_missing_keys() -> None:
     text = "\n".join(
         [
@@ -353,6 +427,7 @@ def test_collect_mode_groups_every_error_line_errors_first_then_missing_keys() -
     assert same([e.key for e in errors[-2:]], ["host", "debug"])  # type: ignore[attr-defined]
 
 
+@pytest.mark.clause("C19")
 def test_collect_mode_a_single_error_is_still_raised_as_a_group() -> None:
     with pytest.raises(ExceptionGroup) as excinfo:
         parse_config("port = x", {"port": int}, collect=True)
@@ -362,6 +437,7 @@ def test_collect_mode_a_single_error_is_still_raised_as_a_group() -> None:
     assert isinstance(errors[0].__cause__, ValueError)
 
 
+@pytest.mark.clause("C19")
 def test_collect_mode_a_single_missing_key_is_raised_as_a_group() -> None:
     with pytest.raises(ExceptionGroup) as excinfo:
         parse_config("", {"port": int}, collect=True)
@@ -371,6 +447,7 @@ def test_collect_mode_a_single_missing_key_is_raised_as_a_group() -> None:
     assert same(errors[0].key, "port")  # type: ignore[attr-defined]
 
 
+@pytest.mark.clause("C19", "C5")
 def test_collect_mode_each_invalid_value_keeps_its_own_cause() -> None:
     causes = {"a": Boom("a"), "b": ValueError("b")}
 
@@ -389,6 +466,7 @@ def test_collect_mode_each_invalid_value_keeps_its_own_cause() -> None:
     assert same([e.line for e in errors], [1, 2])
 
 
+@pytest.mark.clause("C19")
 def test_collect_mode_processes_every_line() -> None:
     a, b, c = Recorder(int), Recorder(int), Recorder(int)
     with pytest.raises(ExceptionGroup):
@@ -396,6 +474,7 @@ def test_collect_mode_processes_every_line() -> None:
     assert same((a.calls, b.calls, c.calls), (["x"], ["2"], ["y"]))
 
 
+@pytest.mark.clause("C20")
 def test_collect_mode_a_key_whose_value_failed_is_not_missing() -> None:
     with pytest.raises(ExceptionGroup) as excinfo:
         parse_config("port = x", {"port": int}, collect=True)
@@ -404,6 +483,7 @@ def test_collect_mode_a_key_whose_value_failed_is_not_missing() -> None:
     assert type(errors[0]) is InvalidValueError
 
 
+@pytest.mark.clause("C12")
 def test_collect_mode_a_repeat_of_a_key_whose_value_failed_is_a_duplicate() -> None:
     port = Recorder(int)
     with pytest.raises(ExceptionGroup) as excinfo:
@@ -412,6 +492,7 @@ def test_collect_mode_a_repeat_of_a_key_whose_value_failed_is_a_duplicate() -> N
     assert same(port.calls, ["x"])
 
 
+@pytest.mark.clause("C19")
 def test_collect_mode_without_errors_returns_the_values() -> None:
     text = "host = h\nport = 1"
     assert same(
@@ -426,6 +507,7 @@ def test_collect_mode_without_errors_returns_the_values() -> None:
 STOPPERS = [KeyboardInterrupt, SystemExit, GeneratorExit]
 
 
+@pytest.mark.clause("C21")
 @pytest.mark.parametrize("collect", [False, True], ids=["stop-mode", "collect-mode"])
 @pytest.mark.parametrize("kind", STOPPERS, ids=lambda kind: kind.__name__)
 def test_a_request_to_stop_from_a_converter_propagates_unchanged_and_ends_parsing(
@@ -446,6 +528,7 @@ def test_a_request_to_stop_from_a_converter_propagates_unchanged_and_ends_parsin
     assert same(later.calls, [])
 
 
+@pytest.mark.clause("C21")
 def test_keyboard_interrupt_after_collected_errors_is_not_grouped_or_wrapped() -> None:
     signal = KeyboardInterrupt()
 
@@ -457,6 +540,7 @@ def test_keyboard_interrupt_after_collected_errors_is_not_grouped_or_wrapped() -
     assert excinfo.value is signal
 
 
+@pytest.mark.clause("C21")
 def test_system_exit_keeps_its_code() -> None:
     def leave(text: str) -> Any:
         raise SystemExit(3)
@@ -488,6 +572,7 @@ def config_texts(draw: st.DrawFn) -> tuple[list[str], dict[str, int]]:
     return lines, values
 
 
+@pytest.mark.clause("C8", "C9", "C14")
 @settings(max_examples=150, report_multiple_bugs=False)
 @given(config_texts(), st.booleans())
 def test_property_valid_text_parses_to_its_values_with_defaults_for_the_rest(
@@ -511,6 +596,7 @@ bad_lines = st.sampled_from(
 )
 
 
+@pytest.mark.clause("C2", "C18", "C19")
 @settings(max_examples=150, report_multiple_bugs=False)
 @given(config_texts(), st.data())
 def test_property_error_line_numbers_are_the_1_based_positions_of_the_bad_lines(

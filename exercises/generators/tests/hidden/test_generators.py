@@ -49,25 +49,30 @@ def mentions_number(message: str, number: int) -> bool:
 # ---------------------------------------------------------------- chunked
 
 
+@pytest.mark.clause("C1")
 def test_chunked_splits_into_lists_with_a_shorter_last_chunk() -> None:
     assert same(list(solution.chunked(range(7), 3)), [[0, 1, 2], [3, 4, 5], [6]])
 
 
+@pytest.mark.clause("C2")
 def test_chunked_exact_multiple_ends_without_an_empty_chunk() -> None:
     assert same(list(solution.chunked(range(6), 3)), [[0, 1, 2], [3, 4, 5]])
 
 
+@pytest.mark.clause("C2")
 def test_chunked_empty_iterable_yields_nothing() -> None:
     assert same(list(solution.chunked([], 4)), [])
     assert same(list(solution.chunked(iter(()), 1)), [])
     assert same(list(solution.chunked([7], 4)), [[7]])  # and not from ignoring the input
 
 
+@pytest.mark.clause("C1")
 def test_chunked_size_one_and_size_larger_than_input() -> None:
     assert same(list(solution.chunked("abc", 1)), [["a"], ["b"], ["c"]])
     assert same(list(solution.chunked("abc", 10)), [["a", "b", "c"]])
 
 
+@pytest.mark.clause("C1")
 def test_chunked_yields_list_objects_even_from_a_string_or_tuple() -> None:
     chunks = list(solution.chunked("abcde", 2))
     assert same(chunks, [["a", "b"], ["c", "d"], ["e"]])
@@ -75,6 +80,7 @@ def test_chunked_yields_list_objects_even_from_a_string_or_tuple() -> None:
     assert all(type(chunk) is list for chunk in solution.chunked((1, 2, 3), 2))
 
 
+@pytest.mark.clause("C3")
 def test_chunked_each_chunk_is_a_new_list() -> None:
     chunks = list(solution.chunked(range(6), 2))
     assert same(chunks, [[0, 1], [2, 3], [4, 5]])
@@ -83,6 +89,7 @@ def test_chunked_each_chunk_is_a_new_list() -> None:
     assert same(chunks[1:], [[2, 3], [4, 5]])
 
 
+@pytest.mark.clause("C5")
 @pytest.mark.parametrize("size", [0, -1, -10])
 def test_chunked_rejects_size_below_one_when_called_before_iterating(size: int) -> None:
     source = CountingIterator(range(10))
@@ -91,6 +98,7 @@ def test_chunked_rejects_size_below_one_when_called_before_iterating(size: int) 
     assert source.pulled == 0
 
 
+@pytest.mark.clause("C4")
 def test_chunked_pulls_nothing_until_the_first_next() -> None:
     source = CountingIterator(range(100))
     chunks = solution.chunked(source, 5)
@@ -98,6 +106,7 @@ def test_chunked_pulls_nothing_until_the_first_next() -> None:
     assert same(next(chunks), [0, 1, 2, 3, 4])  # a lazy iterator, not one that yields nothing
 
 
+@pytest.mark.clause("C4")
 def test_chunked_pulls_exactly_one_chunk_per_next() -> None:
     source = CountingIterator(range(100))
     chunks = solution.chunked(source, 3)
@@ -106,11 +115,13 @@ def test_chunked_pulls_exactly_one_chunk_per_next() -> None:
         assert source.pulled == 3 * k
 
 
+@pytest.mark.clause("C4")
 def test_chunked_works_on_an_infinite_iterator() -> None:
     chunks = solution.chunked(endless(), 4)
     assert same(list(itertools.islice(chunks, 3)), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
 
 
+@pytest.mark.clause("C1", "C2")
 @settings(max_examples=200)
 @given(items=st.lists(st.integers()), size=st.integers(min_value=1, max_value=12))
 def test_chunked_property_concatenation_and_sizes(items: list[int], size: int) -> None:
@@ -125,17 +136,20 @@ def test_chunked_property_concatenation_and_sizes(items: list[int], size: int) -
 # ---------------------------------------------------------------- Countdown
 
 
+@pytest.mark.clause("C6")
 def test_countdown_counts_down_to_one() -> None:
     assert same(list(solution.Countdown(3)), [3, 2, 1])
     assert same(list(solution.Countdown(1)), [1])
 
 
+@pytest.mark.clause("C6")
 @pytest.mark.parametrize("n", [0, -1, -7])
 def test_countdown_of_zero_or_negative_is_empty(n: int) -> None:
     assert same(list(solution.Countdown(n)), [])
     assert same(list(solution.Countdown(n + 9)), list(range(n + 9, 0, -1)))  # a real countdown
 
 
+@pytest.mark.clause("C7")
 def test_countdown_can_be_iterated_many_times() -> None:
     countdown = solution.Countdown(4)
     assert same(list(countdown), [4, 3, 2, 1])
@@ -143,6 +157,7 @@ def test_countdown_can_be_iterated_many_times() -> None:
     assert sum(countdown) == 10
 
 
+@pytest.mark.clause("C7")
 def test_countdown_iter_returns_a_fresh_iterator_each_time() -> None:
     countdown = solution.Countdown(3)
     first, second = iter(countdown), iter(countdown)
@@ -151,6 +166,7 @@ def test_countdown_iter_returns_a_fresh_iterator_each_time() -> None:
     assert same(list(first), [3, 2, 1]) and same(list(second), [3, 2, 1])
 
 
+@pytest.mark.clause("C7")
 def test_countdown_iterators_are_independent() -> None:
     countdown = solution.Countdown(3)
     first = iter(countdown)
@@ -162,11 +178,13 @@ def test_countdown_iterators_are_independent() -> None:
     assert same(list(first), [1])
 
 
+@pytest.mark.clause("C7")
 def test_countdown_nested_loops_over_the_same_countdown() -> None:
     countdown = solution.Countdown(2)
     assert same([(a, b) for a in countdown for b in countdown], [(2, 2), (2, 1), (1, 2), (1, 1)])
 
 
+@pytest.mark.clause("C8")
 def test_countdown_iterator_is_a_hand_written_iterator_class() -> None:
     iterator = iter(solution.Countdown(2))
     assert not inspect.isgenerator(iterator)
@@ -181,6 +199,7 @@ def test_countdown_iterator_is_a_hand_written_iterator_class() -> None:
     assert same(next(iterator), 2)
 
 
+@pytest.mark.clause("C8")
 def test_countdown_exhausted_iterator_keeps_raising_stop_iteration() -> None:
     iterator = iter(solution.Countdown(1))
     assert same(next(iterator), 1)
@@ -189,6 +208,7 @@ def test_countdown_exhausted_iterator_keeps_raising_stop_iteration() -> None:
             next(iterator)
 
 
+@pytest.mark.clause("C6", "C7")
 @given(n=st.integers(min_value=-5, max_value=60))
 def test_countdown_property_matches_descending_range(n: int) -> None:
     countdown = solution.Countdown(n)
@@ -200,6 +220,7 @@ def test_countdown_property_matches_descending_range(n: int) -> None:
 # ---------------------------------------------------------------- parse_records
 
 
+@pytest.mark.clause("C9")
 def test_parse_records_turns_pairs_into_dicts() -> None:
     assert same(
         list(solution.parse_records(["a=1 b=x", "name=ada"])),
@@ -210,20 +231,24 @@ def test_parse_records_turns_pairs_into_dicts() -> None:
     )
 
 
+@pytest.mark.clause("C14")
 def test_parse_records_skips_blank_and_whitespace_only_lines() -> None:
     lines = ["", "a=1", "   ", "\n", "\t \n", "b=2"]
     assert same(list(solution.parse_records(lines)), [{"a": "1"}, {"b": "2"}])
 
 
+@pytest.mark.clause("C14")
 def test_parse_records_skips_comment_lines_even_when_indented() -> None:
     lines = ["# header", "a=1", "   # indented comment", "\t#tabbed", "#no=pair here", "b=2"]
     assert same(list(solution.parse_records(lines)), [{"a": "1"}, {"b": "2"}])
 
 
+@pytest.mark.clause("C14")
 def test_parse_records_hash_inside_a_line_is_ordinary_text() -> None:
     assert same(list(solution.parse_records(["url=a#b tag=#x"])), [{"url": "a#b", "tag": "#x"}])
 
 
+@pytest.mark.clause("C11")
 def test_parse_records_only_the_first_equals_splits() -> None:
     lines = ["url=a=b", "expr=x==y q=k=v&w=z"]
     assert same(
@@ -235,24 +260,39 @@ def test_parse_records_only_the_first_equals_splits() -> None:
     )
 
 
+@pytest.mark.clause("C10")
 def test_parse_records_ignores_surrounding_and_repeated_whitespace() -> None:
     lines = ["  a=1    b=2  \n", "\tc=3\td=4\r\n"]
     assert same(list(solution.parse_records(lines)), [{"a": "1", "b": "2"}, {"c": "3", "d": "4"}])
 
 
+@pytest.mark.clause("C10")
+def test_parse_records_splits_on_every_kind_of_whitespace_str_split_knows() -> None:
+    # str.split() also splits on vertical tab, form feed and Unicode spaces.
+    lines = ["a=1\x0bb=2\x0cc=3", "\u3000d=4\xa0e=5\u2003", "\x0c# comment after a form feed"]
+    assert same(
+        list(solution.parse_records(lines)),
+        [{"a": "1", "b": "2", "c": "3"}, {"d": "4", "e": "5"}],
+    )
+
+
+@pytest.mark.clause("C12")
 def test_parse_records_empty_values_and_keys_are_allowed() -> None:
     assert same(list(solution.parse_records(["a= b=2", "=x"])), [{"a": "", "b": "2"}, {"": "x"}])
 
 
+@pytest.mark.clause("C13")
 def test_parse_records_later_duplicate_key_wins() -> None:
     assert same(list(solution.parse_records(["a=1 a=2"])), [{"a": "2"}])
 
 
+@pytest.mark.clause("C9")
 def test_parse_records_values_stay_strings() -> None:
     (record,) = solution.parse_records(["n=007 f=1.5 t=True"])
     assert same(record, {"n": "007", "f": "1.5", "t": "True"})
 
 
+@pytest.mark.clause("C15", "C16")
 def test_parse_records_pair_without_equals_raises_after_earlier_records() -> None:
     records = solution.parse_records(["a=1", "", "# comment", "b=2 oops"])
     assert same(next(records), {"a": "1"})
@@ -261,12 +301,14 @@ def test_parse_records_pair_without_equals_raises_after_earlier_records() -> Non
     assert mentions_number(str(excinfo.value), 4)
 
 
+@pytest.mark.clause("C15")
 def test_parse_records_error_line_number_is_one_based() -> None:
     with pytest.raises(ValueError) as excinfo:
         list(solution.parse_records(["oops", "a=1"]))
     assert mentions_number(str(excinfo.value), 1)
 
 
+@pytest.mark.clause("C15")
 def test_parse_records_error_line_number_counts_skipped_lines() -> None:
     lines = ["# c", "", "a=1", "  ", "# c", "b=2", "", "c=3", "bad", "d=4"]
     with pytest.raises(ValueError) as excinfo:
@@ -274,6 +316,7 @@ def test_parse_records_error_line_number_counts_skipped_lines() -> None:
     assert mentions_number(str(excinfo.value), 9)
 
 
+@pytest.mark.clause("C17")
 def test_parse_records_reads_nothing_until_the_first_next() -> None:
     source = CountingIterator(["a=1"] * 10)
     records = solution.parse_records(source)  # type: ignore[arg-type]
@@ -281,6 +324,7 @@ def test_parse_records_reads_nothing_until_the_first_next() -> None:
     assert same(next(records), {"a": "1"})  # a lazy iterator, not one that yields nothing
 
 
+@pytest.mark.clause("C17")
 def test_parse_records_reads_only_up_to_the_line_of_each_record() -> None:
     source = CountingIterator(["# c", "", "a=1", "b=2", "", "# c", "c=3", "d=4"])
     records = solution.parse_records(source)  # type: ignore[arg-type]
@@ -292,6 +336,7 @@ def test_parse_records_reads_only_up_to_the_line_of_each_record() -> None:
     assert source.pulled == 7
 
 
+@pytest.mark.clause("C17")
 def test_parse_records_works_on_infinite_input() -> None:
     lines = (f"n={i}" for i in endless())
     first = list(itertools.islice(solution.parse_records(lines), 3))
@@ -305,6 +350,7 @@ SPACES = st.sampled_from([" ", "  ", "\t", " \t "])
 FILLER = st.sampled_from(["", "   ", "# comment", "  #x=1 y", "\t# tab comment"])
 
 
+@pytest.mark.clause("C9", "C10", "C11", "C14")
 @settings(max_examples=150)
 @given(records=RECORDS, data=st.data())
 def test_parse_records_property_round_trips_rendered_records(
@@ -357,6 +403,7 @@ def _peak_mib(func: Callable[[], object]) -> tuple[float, object]:
     return float(peak), returned
 
 
+@pytest.mark.clause("C18")
 @pytest.mark.performance
 def test_parse_records_streams_a_million_lines_in_flat_memory() -> None:
     baseline, _ = _peak_mib(_drain_lines)

@@ -6,6 +6,7 @@ small inputs; speed is checked as CPU time against a linear oracle measured in t
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -64,6 +65,7 @@ def people(*rows: tuple[str, str]) -> list[Customer]:
 # --------------------------------------------------------------------------- examples
 
 
+@pytest.mark.clause("C2", "C3")
 def test_readme_example() -> None:
     customers = [
         Customer("Ann", "ann@example.com", "555 010 9999"),
@@ -75,15 +77,18 @@ def test_readme_example() -> None:
     assert same(find_duplicates(customers), [[0, 2], [1, 3]])
 
 
+@pytest.mark.clause("C2")
 def test_empty_input_gives_no_groups() -> None:
     assert same(find_duplicates([]), [])
 
 
+@pytest.mark.clause("C2")
 def test_all_distinct_gives_no_groups_singletons_left_out() -> None:
     customers = people(("a@x.io", "1"), ("b@x.io", "1"), ("a@x.io", "2"))
     assert same(find_duplicates(customers), [])
 
 
+@pytest.mark.clause("C3")
 def test_groups_ordered_by_smallest_index_not_by_key_or_by_second_member() -> None:
     """Keys [Z, A, A, Z]: the Z group starts first, so it comes first, though A sorts first
     and though the A group is complete (index 2) before the Z group (index 3)."""
@@ -96,11 +101,13 @@ def test_groups_ordered_by_smallest_index_not_by_key_or_by_second_member() -> No
     assert same(find_duplicates(customers), [[0, 3], [1, 2]])
 
 
+@pytest.mark.clause("C3")
 def test_indices_within_a_group_are_increasing_and_all_members_listed() -> None:
     customers = people(*[("same@x.io", "12")] * 5, ("other@x.io", "12"), ("same@x.io", "12"))
     assert same(find_duplicates(customers), [[0, 1, 2, 3, 4, 6]])
 
 
+@pytest.mark.clause("C1", "C2")
 def test_email_compared_without_surrounding_spaces_and_case() -> None:
     customers = people(
         ("Ann@Example.COM", "1"), ("  ann@example.com\t", "1"), ("an n@example.com", "1")
@@ -108,6 +115,7 @@ def test_email_compared_without_surrounding_spaces_and_case() -> None:
     assert same(find_duplicates(customers), [[0, 1]])
 
 
+@pytest.mark.clause("C1", "C2")
 def test_phone_compared_on_its_last_ten_digits() -> None:
     customers = people(
         ("ann@x.io", "+1 (555) 010-9999"),
@@ -119,11 +127,13 @@ def test_phone_compared_on_its_last_ten_digits() -> None:
     assert same(find_duplicates(customers), [[0, 1, 2], [3, 4]])
 
 
+@pytest.mark.clause("C2")
 def test_same_email_different_phone_is_not_a_duplicate() -> None:
     customers = people(("ann@x.io", "555 010 9999"), ("ann@x.io", "555 010 9998"))
     assert same(find_duplicates(customers), [])
 
 
+@pytest.mark.clause("C4")
 def test_accepts_a_tuple_and_does_not_modify_the_input() -> None:
     rows = people(("b@x.io", "2"), ("a@x.io", "1"), ("b@x.io", "2"), ("a@x.io", "1"))
     as_list = list(rows)
@@ -132,9 +142,47 @@ def test_accepts_a_tuple_and_does_not_modify_the_input() -> None:
     assert unchanged(as_list, rows), "find_duplicates modified its input"
 
 
+@pytest.mark.clause("C1")
 def test_normalise_is_unchanged() -> None:
     customer = Customer("Ann", "  Ann@Example.COM ", "+1 (555) 010-9999")
     assert same(solution.normalise(customer), ("ann@example.com", "5550109999"))
+
+
+@pytest.mark.clause("C1")
+@pytest.mark.parametrize(
+    ("email", "phone", "expected"),
+    [
+        pytest.param(
+            "\u3000Ann@x.io\xa0", "555-010-9999", ("ann@x.io", "5550109999"), id="unicode-spaces"
+        ),
+        pytest.param(
+            "STRASSE@x.io",
+            "\u0665\u0665\u0665 \u0660\u0661\u0660 \u0669\u0669\u0669\u0669",
+            ("strasse@x.io", "\u0665\u0665\u0665\u0660\u0661\u0660\u0669\u0669\u0669\u0669"),
+            id="arabic-indic-digits",
+        ),
+        pytest.param(
+            "Straße@x.io", "555²0109999", ("straße@x.io", "55²0109999"), id="superscript-digit"
+        ),
+        pytest.param("ﬁle@X.io", "12", ("ﬁle@x.io", "12"), id="ligature-not-casefolded"),
+    ],
+)
+def test_normalise_is_unchanged_on_unicode_text(
+    email: str, phone: str, expected: tuple[str, str]
+) -> None:
+    customer = Customer("Ann", email, phone)
+    assert same(solution.normalise(customer), expected)
+    twin = Customer("Twin", expected[0], expected[1])
+    assert same(find_duplicates([customer, twin]), [[0, 1]])
+
+
+@pytest.mark.clause("C1")
+def test_customer_is_still_a_frozen_hashable_dataclass() -> None:
+    customer = Customer("Ann", "ann@x.io", "1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        customer.email = "other@x.io"  # type: ignore[misc]
+    assert same(hash(customer), hash(Customer("Ann", "ann@x.io", "1")))
+    assert same(customer.email, "ann@x.io")
 
 
 def medium_dataset(n: int) -> list[Customer]:
@@ -152,6 +200,7 @@ def medium_dataset(n: int) -> list[Customer]:
     ]
 
 
+@pytest.mark.clause("C2", "C3")
 def test_medium_input_same_result_as_original() -> None:
     customers = medium_dataset(300)
     expected = naive_find_duplicates(customers)
@@ -198,6 +247,7 @@ CUSTOMERS = st.lists(
 )
 
 
+@pytest.mark.clause("C2", "C3", "C4")
 @settings(max_examples=150)
 @given(customers=CUSTOMERS)
 def test_property_same_result_as_original_and_input_untouched(customers: list[Customer]) -> None:
@@ -251,6 +301,7 @@ def large_dataset(n: int) -> Iterator[Customer]:
 CPU_S = 2.5
 
 
+@pytest.mark.clause("C5")
 @pytest.mark.performance(cpu_s=CPU_S)
 @pytest.mark.weight(3)
 def test_performance_20000_records_within_10x_cpu_of_a_linear_oracle() -> None:

@@ -25,6 +25,7 @@ from solution import Stack, tops
 # --------------------------------------------------------------------------- runtime: Stack
 
 
+@pytest.mark.clause("C3")
 def test_push_pop_is_last_in_first_out() -> None:
     stack: Stack[int] = Stack()
     for value in (1, 2, 3):
@@ -33,6 +34,7 @@ def test_push_pop_is_last_in_first_out() -> None:
     assert len(stack) == 0
 
 
+@pytest.mark.clause("C1")
 def test_constructor_items_are_pushed_in_order_last_is_top() -> None:
     stack = Stack(["a", "b", "c"])
     assert same(stack.peek(), "c")
@@ -40,6 +42,7 @@ def test_constructor_items_are_pushed_in_order_last_is_top() -> None:
     assert same(stack.pop(), "b")
 
 
+@pytest.mark.clause("C3")
 def test_peek_returns_the_top_without_removing_it() -> None:
     stack = Stack([1, 2])
     assert same(stack.peek(), 2)
@@ -47,6 +50,7 @@ def test_peek_returns_the_top_without_removing_it() -> None:
     assert len(stack) == 2
 
 
+@pytest.mark.clause("C4")
 @pytest.mark.parametrize("method", ["pop", "peek"])
 def test_pop_and_peek_on_an_empty_stack_raise_index_error(method: str) -> None:
     stack: Stack[int] = Stack()
@@ -59,6 +63,7 @@ def test_pop_and_peek_on_an_empty_stack_raise_index_error(method: str) -> None:
     assert len(stack) == 0
 
 
+@pytest.mark.clause("C6")
 def test_len_and_truthiness() -> None:
     stack: Stack[str] = Stack()
     assert len(stack) == 0
@@ -68,6 +73,7 @@ def test_len_and_truthiness() -> None:
     assert stack
 
 
+@pytest.mark.clause("C7")
 def test_iteration_goes_from_bottom_to_top_and_does_not_consume() -> None:
     stack = Stack([1, 2, 3])
     stack.push(4)
@@ -76,6 +82,7 @@ def test_iteration_goes_from_bottom_to_top_and_does_not_consume() -> None:
     assert len(stack) == 4
 
 
+@pytest.mark.clause("C2")
 def test_constructor_copies_its_items() -> None:
     source = [1, 2]
     stack = Stack(source)
@@ -85,12 +92,29 @@ def test_constructor_copies_its_items() -> None:
     assert same(list(stack), [1, 2, 3])
 
 
+@pytest.mark.clause("C1")
 def test_constructor_accepts_any_iterable() -> None:
     assert same(list(Stack(x * x for x in range(4))), [0, 1, 4, 9])
     assert same(list(Stack("abc")), ["a", "b", "c"])
     assert same(list(Stack(())), [])
 
 
+@pytest.mark.clause("C1")
+def test_constructor_parameter_is_named_items() -> None:
+    assert same(list(Stack(items=[1, 2])), [1, 2])
+    assert same(list(Stack[str](items=())), [])
+
+
+@pytest.mark.clause("C1", "C2")
+def test_empty_stacks_do_not_share_state() -> None:
+    first: Stack[int] = Stack()
+    second: Stack[int] = Stack()
+    first.push(1)
+    assert len(second) == 0
+    assert same(list(Stack[int]()), [])
+
+
+@pytest.mark.clause("C5")
 def test_map_returns_a_new_stack_in_the_same_order_and_leaves_self_unchanged() -> None:
     stack = Stack([1, 2, 3])
     calls: list[int] = []
@@ -110,6 +134,7 @@ def test_map_returns_a_new_stack_in_the_same_order_and_leaves_self_unchanged() -
     assert len(stack) == 3, "the mapped stack shares state with the original"
 
 
+@pytest.mark.clause("C5")
 def test_map_of_an_empty_stack_is_empty() -> None:
     empty: Stack[int] = Stack()
     mapped = empty.map(str)
@@ -121,6 +146,7 @@ def test_map_of_an_empty_stack_is_empty() -> None:
         mapped.peek()
 
 
+@pytest.mark.clause("C8")
 def test_stack_is_subscriptable_at_runtime() -> None:
     stack = Stack[int]([7])
     assert same(stack.pop(), 7)
@@ -142,6 +168,7 @@ class FixedTop:
         return self.size
 
 
+@pytest.mark.clause("C9")
 def test_tops_reads_the_top_of_every_source_in_order_without_removing_it() -> None:
     first, second = Stack([1, 2]), Stack([3])
     assert same(tops([first, second]), [2, 3])
@@ -149,12 +176,14 @@ def test_tops_reads_the_top_of_every_source_in_order_without_removing_it() -> No
     assert same(list(second), [3])
 
 
+@pytest.mark.clause("C9")
 def test_tops_skips_empty_sources() -> None:
     empty: Stack[int] = Stack()
     assert same(tops([empty, Stack([1]), Stack[int](), Stack([4, 5])]), [1, 5])
     assert same(tops([]), [])
 
 
+@pytest.mark.clause("C10")
 def test_tops_accepts_any_object_with_peek_and_len_and_any_iterable() -> None:
     sources = (s for s in [FixedTop("a"), FixedTop("never read", size=0), FixedTop("c")])
     assert same(tops(sources), ["a", "c"])
@@ -204,9 +233,11 @@ class StackMachine(RuleBasedStateMachine):
 
 
 TestStackMachine = StackMachine.TestCase
+TestStackMachine.pytestmark = [pytest.mark.clause("C3", "C4", "C5", "C6", "C7")]
 TestStackMachine.settings = settings(max_examples=50, stateful_step_count=20)
 
 
+@pytest.mark.clause("C9")
 @settings(max_examples=50)
 @given(st.lists(st.lists(st.integers(), max_size=3), max_size=6))
 def test_property_tops_equals_last_of_each_non_empty_list(lists: list[list[int]]) -> None:
@@ -409,16 +440,19 @@ def marked_lines(source: str) -> dict[int, set[str]]:
     return marked
 
 
+@pytest.mark.clause("C11")
 @pytest.mark.weight(2)
 def test_solution_passes_mypy_strict(mypy_run: MypyRun) -> None:
     assert mypy_run.lines_with_errors("solution.py") == set(), mypy_run.describe("solution.py")
 
 
+@pytest.mark.clause("C12")
 def test_solution_has_no_type_ignore_comments() -> None:
     source = Path(solution.__file__).read_text(encoding="utf-8")
     assert not re.search(r"#\s*type:\s*ignore", source), "the solution silences mypy"
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.weight(2)
 def test_correct_client_code_type_checks(mypy_run: MypyRun) -> None:
     assert mypy_run.lines_with_errors("good_client.py") == set(), mypy_run.describe(
@@ -426,6 +460,7 @@ def test_correct_client_code_type_checks(mypy_run: MypyRun) -> None:
     )
 
 
+@pytest.mark.clause("C14")
 @pytest.mark.parametrize("name", sorted(BAD_CLIENTS))
 def test_wrong_client_code_is_rejected_on_the_expected_lines(mypy_run: MypyRun, name: str) -> None:
     source = BAD_CLIENTS[name]
