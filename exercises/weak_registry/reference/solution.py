@@ -2,11 +2,14 @@
 
 Each observer is stored as a weak reference: ``weakref.WeakMethod`` for bound methods (a plain
 ``weakref.ref`` to ``obj.method`` would die at once, because every attribute access builds a new
-bound-method object) and ``weakref.ref`` for functions and other callables. The references are
-keys of a dict used as an ordered set: insertion order is registration order, and a live weak
-reference hashes and compares like its referent, so ``obj.method`` accessed twice finds the same
-entry. Each reference carries a callback that drops its entry when the referent dies, so dead
-entries never pile up.
+bound-method object) and ``weakref.ref`` for functions and other callables. The entries live in a
+dict used as an ordered set (insertion order is registration order), keyed by the *identity* of
+what makes an observer itself: its ``id()``, or for a bound method the ``id()`` of its instance
+and of its function. The weak references themselves would make poor keys: they hash and compare
+like their referents, so an unhashable instance (a plain dataclass) could not be registered and
+two distinct but equal objects would share one entry. Each reference carries a callback that
+drops its entry when the referent dies, before its ``id()`` can be reused, so dead entries never
+pile up and never stand for a newer object.
 """
 
 from __future__ import annotations
@@ -17,56 +20,58 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 Observer = Callable[..., object]
-# (is a bound method, weak reference). A WeakMethod is a weak reference to the *instance*, so on
-# its own it would compare equal to a plain reference to that same instance when the instance is
-# itself a registered callable; the flag keeps the two observers apart.
-Key = tuple[bool, "weakref.ref[Observer]"]
+# (id of the referent, id of the bound method's function, or None for any other observer): a
+# callable object and its own bound methods are different observers.
+Key = tuple[int, int | None]
+
+
+def _identity(observer: Observer) -> Key:
+    """What makes ``observer`` the same observer as another: identities, never ``==``."""
+    if inspect.ismethod(observer):
+        return (id(observer.__self__), id(observer.__func__))
+    return (id(observer), None)
 
 
 class WeakObserverRegistry:
     """Observers in registration order, held weakly; dead ones vanish on their own."""
 
     def __init__(self) -> None:
-        self._entries: dict[Key, None] = {}
+        self._entries: dict[Key, weakref.ref[Observer]] = {}
 
-    def _key(self, observer: Observer, *, track: bool) -> Key:
-        """The entry key of ``observer``; with ``track``, one that removes itself on death.
+    def register(self, observer: Observer) -> None:
+        """Add ``observer`` at the end, unless the same observer is already registered.
 
         The callback reaches the registry through a weak reference too, so that observers
         outliving their registry do not keep it alive.
         """
         if not callable(observer):
             raise TypeError(f"observer must be callable, not {type(observer).__name__}")
-        callback = None
-        if track:
-            registry = weakref.ref(self)
+        key = _identity(observer)
+        if (known := self._entries.get(key)) is not None and known() is not None:
+            return
+        registry = weakref.ref(self)
 
-            def callback(dead: weakref.ref[Observer]) -> None:
-                owner = registry()
-                if owner is not None:
-                    owner._entries.pop((is_method, dead), None)
+        def forget(_: weakref.ref[Observer]) -> None:
+            if (owner := registry()) is not None:
+                owner._entries.pop(key, None)
 
-        is_method = inspect.ismethod(observer)
-        if is_method:
-            return (True, weakref.WeakMethod(observer, callback))
-        return (False, weakref.ref(observer, callback))
-
-    def _alive(self) -> list[Observer]:
-        """Strong references to the live observers, in order: a snapshot safe to iterate."""
-        return [observer for _, ref in list(self._entries) if (observer := ref()) is not None]
-
-    def register(self, observer: Observer) -> None:
-        """Add ``observer`` at the end, unless the same observer is already registered."""
-        key = self._key(observer, track=True)
-        if key not in self._entries:
-            self._entries[key] = None
+        if inspect.ismethod(observer):
+            ref: weakref.ref[Observer] = weakref.WeakMethod(observer, forget)
+        else:
+            ref = weakref.ref(observer, forget)
+        self._entries.pop(key, None)  # a dead entry's id may be reused: the newcomer goes last
+        self._entries[key] = ref
 
     def unregister(self, observer: Observer) -> None:
         """Remove ``observer``; raise KeyError if it is not registered."""
         try:
-            del self._entries[self._key(observer, track=False)]
+            del self._entries[_identity(observer)]
         except KeyError:
             raise KeyError(observer) from None
+
+    def _alive(self) -> list[Observer]:
+        """Strong references to the live observers, in order: a snapshot safe to iterate."""
+        return [observer for ref in list(self._entries.values()) if (observer := ref()) is not None]
 
     def notify(self, *args: Any, **kwargs: Any) -> int:
         """Call every live observer in order with the arguments; return how many were called.
@@ -80,7 +85,7 @@ class WeakObserverRegistry:
         return len(observers)
 
     def __len__(self) -> int:
-        return sum(1 for _, ref in list(self._entries) if ref() is not None)
+        return sum(1 for ref in list(self._entries.values()) if ref() is not None)
 
     def __iter__(self) -> Iterator[Observer]:
         return iter(self._alive())
@@ -88,8 +93,5 @@ class WeakObserverRegistry:
     def __contains__(self, observer: object) -> bool:
         if not callable(observer):
             return False
-        try:
-            key = self._key(observer, track=False)
-        except TypeError:  # cannot be weakly referenced, so cannot be registered
-            return False
-        return key in self._entries
+        ref = self._entries.get(_identity(observer))
+        return ref is not None and ref() is not None

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from exact import same as exact_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,6 +95,7 @@ settings_dicts = st.dictionaries(keys, values, max_size=5)
 # --------------------------------------------------------------------------- deep_merge: rules
 
 
+@pytest.mark.clause("C2", "C4", "C5", "C6")
 def test_readme_example() -> None:
     defaults = {"db": {"host": "localhost", "port": 5432}, "features": ["a"], "debug": False}
     user = {"db": {"port": 6543}, "features": ["b"], "name": "svc"}
@@ -109,6 +111,7 @@ def test_readme_example() -> None:
     )
 
 
+@pytest.mark.clause("C5")
 def test_nested_dicts_merge_recursively_at_every_depth() -> None:
     base = {"a": {"b": {"c": 1, "d": 2}, "e": 3}, "f": 4}
     override = {"a": {"b": {"d": 20, "g": 30}}}
@@ -117,18 +120,21 @@ def test_nested_dicts_merge_recursively_at_every_depth() -> None:
     )
 
 
+@pytest.mark.clause("C6")
 def test_lists_are_replaced_not_concatenated() -> None:
     base = {"hosts": ["a", "b"], "nested": {"ports": [1, 2, 3]}}
     override = {"hosts": ["c"], "nested": {"ports": []}}
     assert same(deep_merge(base, override), {"hosts": ["c"], "nested": {"ports": []}})
 
 
+@pytest.mark.clause("C6")
 def test_lists_of_dicts_are_replaced_not_merged_element_by_element() -> None:
     base = {"users": [{"name": "ann", "admin": True}]}
     override = {"users": [{"name": "bob"}]}
     assert same(deep_merge(base, override), {"users": [{"name": "bob"}]})
 
 
+@pytest.mark.clause("C6")
 def test_a_scalar_replaces_a_dict_and_a_dict_replaces_a_scalar() -> None:
     base = {"cache": {"ttl": 60}, "log": "info", "pool": [1]}
     override = {"cache": False, "log": {"level": "debug"}, "pool": {"size": 5}}
@@ -142,6 +148,7 @@ def test_a_scalar_replaces_a_dict_and_a_dict_replaces_a_scalar() -> None:
     )
 
 
+@pytest.mark.clause("C6")
 def test_a_list_replaces_a_dict_and_a_dict_replaces_a_list() -> None:
     assert same(
         deep_merge({"x": {"a": 1}, "y": [1]}, {"x": [2], "y": {"b": 2}}),
@@ -152,26 +159,31 @@ def test_a_list_replaces_a_dict_and_a_dict_replaces_a_list() -> None:
     )
 
 
+@pytest.mark.clause("C6")
 def test_none_in_override_replaces_the_base_value() -> None:
     base = {"proxy": "http://p", "limits": {"rate": 5}, "timeout": 30}
     override = {"proxy": None, "limits": None}
     assert same(deep_merge(base, override), {"proxy": None, "limits": None, "timeout": 30})
 
 
+@pytest.mark.clause("C6")
 def test_falsy_override_values_replace() -> None:
     base = {"a": 1, "b": "text", "c": [1], "d": True, "e": 1.5}
     override = {"a": 0, "b": "", "c": [], "d": False, "e": 0.0}
     assert same(deep_merge(base, override), {"a": 0, "b": "", "c": [], "d": False, "e": 0.0})
 
 
+@pytest.mark.clause("C5")
 def test_an_empty_dict_in_override_merges_and_keeps_the_base_dict() -> None:
     assert same(deep_merge({"db": {"port": 1}}, {"db": {}}), {"db": {"port": 1}})
 
 
+@pytest.mark.clause("C2", "C4")
 def test_keys_only_in_base_and_only_in_override_are_all_kept() -> None:
     assert same(deep_merge({"a": 1, "b": 2}, {"c": 3}), {"a": 1, "b": 2, "c": 3})
 
 
+@pytest.mark.clause("C3")
 def test_key_order_is_base_keys_then_new_override_keys_at_every_level() -> None:
     base = {"z": 1, "m": {"y": 1, "b": 2}, "a": 3}
     override = {"q": 0, "a": 30, "m": {"c": 3, "b": 20, "a": 1}, "z": 10}
@@ -181,6 +193,7 @@ def test_key_order_is_base_keys_then_new_override_keys_at_every_level() -> None:
     assert same(merged, {"z": 10, "m": {"y": 1, "b": 20, "c": 3, "a": 1}, "a": 30, "q": 0})
 
 
+@pytest.mark.clause("C1", "C2")
 def test_empty_inputs() -> None:
     assert same(deep_merge({}, {}), {})
     assert same(deep_merge({"a": {"b": [1]}}, {}), {"a": {"b": [1]}})
@@ -190,6 +203,7 @@ def test_empty_inputs() -> None:
 # --------------------------------------------------------------------------- deep_merge: no mutation
 
 
+@pytest.mark.clause("C7")
 def test_inputs_are_not_mutated() -> None:
     base = {"db": {"host": "h", "opts": {"ssl": True}}, "tags": ["a"]}
     override = {"db": {"opts": {"ssl": False, "timeout": 3}}, "tags": ["b"], "new": {"k": 1}}
@@ -200,6 +214,7 @@ def test_inputs_are_not_mutated() -> None:
     assert same(result, oracle_merge(base_before, override_before))  # and it did merge
 
 
+@pytest.mark.clause("C1", "C8")
 def test_result_is_a_new_dict_even_when_override_is_empty() -> None:
     base: dict[str, Any] = {"a": 1}
     result = deep_merge(base, {})
@@ -208,6 +223,7 @@ def test_result_is_a_new_dict_even_when_override_is_empty() -> None:
     assert same(base, {"a": 1})
 
 
+@pytest.mark.clause("C1", "C8")
 def test_result_is_a_new_dict_even_when_base_is_empty() -> None:
     override: dict[str, Any] = {"a": 1}
     result = deep_merge({}, override)
@@ -219,6 +235,7 @@ def test_result_is_a_new_dict_even_when_base_is_empty() -> None:
 # --------------------------------------------------------------------------- deep_merge: no sharing
 
 
+@pytest.mark.clause("C8")
 def test_untouched_nested_dicts_of_base_are_copied() -> None:
     base = {"db": {"host": "h"}, "cache": {"ttl": 5}}
     result = deep_merge(base, {"cache": {"ttl": 10}})
@@ -228,6 +245,7 @@ def test_untouched_nested_dicts_of_base_are_copied() -> None:
     assert same(base["db"]["host"], "h")
 
 
+@pytest.mark.clause("C8")
 def test_nested_dicts_only_in_override_are_copied() -> None:
     override = {"new": {"inner": {"x": 1}}}
     result = deep_merge({}, override)
@@ -237,6 +255,7 @@ def test_nested_dicts_only_in_override_are_copied() -> None:
     assert same(override["new"]["inner"]["x"], 1)
 
 
+@pytest.mark.clause("C8")
 def test_lists_from_base_and_from_override_are_copied() -> None:
     base = {"keep": [1, 2]}
     override = {"set": [3, 4]}
@@ -250,6 +269,7 @@ def test_lists_from_base_and_from_override_are_copied() -> None:
     assert same(override, {"set": [3, 4]})
 
 
+@pytest.mark.clause("C8")
 def test_dicts_inside_lists_are_copied() -> None:
     base = {"servers": [{"name": "a", "ports": [80]}]}
     override = {"clients": [[{"id": 1}]]}
@@ -261,6 +281,7 @@ def test_dicts_inside_lists_are_copied() -> None:
     assert same(override, {"clients": [[{"id": 1}]]})
 
 
+@pytest.mark.clause("C8")
 def test_a_list_shared_twice_inside_an_input_is_not_shared_with_the_result() -> None:
     shared = [1, 2]
     base = {"a": shared, "b": {"c": shared}}
@@ -269,6 +290,7 @@ def test_a_list_shared_twice_inside_an_input_is_not_shared_with_the_result() -> 
     assert same(result, {"a": [1, 2], "b": {"c": [1, 2]}, "d": [1, 2]})
 
 
+@pytest.mark.clause("C8")
 def test_mutating_the_inputs_afterwards_does_not_change_the_result() -> None:
     base = {"db": {"host": "h", "replicas": [{"n": 1}]}, "keep": {"x": [1]}}
     override = {"db": {"port": 1}, "extra": {"y": [2]}}
@@ -282,6 +304,7 @@ def test_mutating_the_inputs_afterwards_does_not_change_the_result() -> None:
 # --------------------------------------------------------------------------- deep_merge: properties
 
 
+@pytest.mark.clause("C2", "C3", "C4", "C5", "C6", "C7")
 @settings(max_examples=150, report_multiple_bugs=False)
 @given(base=settings_dicts, override=settings_dicts)
 def test_property_merge_matches_the_rules_and_leaves_inputs_unchanged(
@@ -294,6 +317,7 @@ def test_property_merge_matches_the_rules_and_leaves_inputs_unchanged(
     assert same(override, override_before)
 
 
+@pytest.mark.clause("C8")
 @settings(max_examples=150, report_multiple_bugs=False)
 @given(base=settings_dicts, override=settings_dicts)
 def test_property_result_shares_no_dict_or_list_with_the_inputs(
@@ -312,6 +336,7 @@ def test_property_result_shares_no_dict_or_list_with_the_inputs(
     assert same(result, expected)
 
 
+@pytest.mark.clause("C1", "C8")
 @settings(max_examples=80, report_multiple_bugs=False)
 @given(base=settings_dicts)
 def test_property_merging_with_empty_is_an_independent_equal_copy(base: dict[str, Any]) -> None:
@@ -320,6 +345,7 @@ def test_property_merging_with_empty_is_an_independent_equal_copy(base: dict[str
         assert_shares_nothing(result, base)
 
 
+@pytest.mark.clause("C5", "C6")
 @settings(max_examples=80, report_multiple_bugs=False)
 @given(base=settings_dicts, override=settings_dicts)
 def test_property_every_override_leaf_wins(base: dict[str, Any], override: dict[str, Any]) -> None:
@@ -338,11 +364,13 @@ def test_property_every_override_leaf_wins(base: dict[str, Any], override: dict[
 # --------------------------------------------------------------------------- append_tag
 
 
+@pytest.mark.clause("C9")
 def test_append_tag_without_tags_returns_a_one_element_list() -> None:
     assert same(append_tag("a"), ["a"])
     assert same(append_tag("a", None), ["a"])
 
 
+@pytest.mark.clause("C10")
 def test_append_tag_default_list_is_not_shared_between_calls() -> None:
     first = append_tag("a")
     second = append_tag("b")
@@ -353,6 +381,7 @@ def test_append_tag_default_list_is_not_shared_between_calls() -> None:
     assert same(append_tag("c"), ["c"])
 
 
+@pytest.mark.clause("C9", "C11")
 def test_append_tag_returns_a_new_list_and_leaves_the_given_one_alone() -> None:
     tags = ["x", "y"]
     result = append_tag("z", tags)
@@ -361,6 +390,7 @@ def test_append_tag_returns_a_new_list_and_leaves_the_given_one_alone() -> None:
     assert result is not tags
 
 
+@pytest.mark.clause("C11")
 def test_append_tag_to_an_empty_list_returns_a_new_list() -> None:
     tags: list[str] = []
     result = append_tag("a", tags)
@@ -369,10 +399,12 @@ def test_append_tag_to_an_empty_list_returns_a_new_list() -> None:
     assert result is not tags
 
 
+@pytest.mark.clause("C12")
 def test_append_tag_keeps_duplicates() -> None:
     assert same(append_tag("x", ["x"]), ["x", "x"])
 
 
+@pytest.mark.clause("C10", "C11")
 def test_append_tag_chained_calls_build_up_without_touching_earlier_results() -> None:
     one = append_tag("a")
     two = append_tag("b", one)
@@ -380,6 +412,7 @@ def test_append_tag_chained_calls_build_up_without_touching_earlier_results() ->
     assert same((one, two, three), (["a"], ["a", "b"], ["a", "b", "c"]))
 
 
+@pytest.mark.clause("C9", "C11")
 @settings(max_examples=100, report_multiple_bugs=False)
 @given(
     tag=st.text("ab-é ", max_size=3),
@@ -394,3 +427,39 @@ def test_property_append_tag_is_tags_plus_tag_without_mutation(
     assert same(tags, before)
     assert result is not tags
     assert type(result) is list
+
+
+# --------------------------------------------------------------------------- more corners
+
+
+@pytest.mark.clause("C8")
+def test_lists_nested_in_lists_are_copied_at_every_depth() -> None:
+    base = {"grid": [[1, 2], [3, [4]]]}
+    override = {"more": [[[5]]]}
+    result = deep_merge(base, override)
+    assert same(result, {"grid": [[1, 2], [3, [4]]], "more": [[[5]]]})
+    assert_shares_nothing(result, base, override)
+
+
+@pytest.mark.clause("C5", "C7", "C8")
+def test_merging_a_dict_with_itself_gives_an_independent_equal_copy() -> None:
+    settings_ = {"db": {"host": "h", "ports": [1]}, "tags": ["a"]}
+    result = deep_merge(settings_, settings_)
+    assert same(result, {"db": {"host": "h", "ports": [1]}, "tags": ["a"]})
+    assert same(settings_, {"db": {"host": "h", "ports": [1]}, "tags": ["a"]})
+    assert_shares_nothing(result, settings_)
+
+
+@pytest.mark.clause("C6")
+def test_a_dict_replaces_none_and_an_empty_dict_replaces_a_scalar() -> None:
+    base = {"proxy": None, "limits": 0, "flags": []}
+    override = {"proxy": {"url": "u"}, "limits": {}, "flags": {}}
+    assert same(deep_merge(base, override), {"proxy": {"url": "u"}, "limits": {}, "flags": {}})
+
+
+@pytest.mark.clause("C9", "C11", "C12")
+def test_append_tag_keeps_the_given_order_and_empty_strings() -> None:
+    tags = ["b", "", "a", "b"]
+    result = append_tag("", tags)
+    assert same(result, ["b", "", "a", "b", ""])
+    assert same(tags, ["b", "", "a", "b"])

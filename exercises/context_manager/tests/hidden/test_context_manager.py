@@ -64,6 +64,7 @@ def is_seconds(value: object) -> bool:
 # --------------------------------------------------------------------------- Timer
 
 
+@pytest.mark.clause("C1")
 def test_timer_enter_returns_the_timer_itself() -> None:
     timer = Timer()
     block = Block()
@@ -73,6 +74,7 @@ def test_timer_enter_returns_the_timer_itself() -> None:
     assert block.finished
 
 
+@pytest.mark.clause("C2")
 def test_timer_elapsed_is_none_before_use_and_inside_the_block() -> None:
     timer = Timer()
     assert timer.elapsed is None
@@ -83,6 +85,7 @@ def test_timer_elapsed_is_none_before_use_and_inside_the_block() -> None:
     assert block.finished
 
 
+@pytest.mark.clause("C3")
 def test_timer_elapsed_is_bounded_by_perf_counter_readings_around_and_inside_the_block() -> None:
     before = time.perf_counter()
     with Timer() as t:
@@ -94,6 +97,7 @@ def test_timer_elapsed_is_bounded_by_perf_counter_readings_around_and_inside_the
     assert inner_end - inner_start <= t.elapsed <= after - before
 
 
+@pytest.mark.clause("C3", "C4")
 def test_timer_records_elapsed_when_block_raises_and_exception_propagates() -> None:
     error = Boom("inside timer")
     before = time.perf_counter()
@@ -108,6 +112,7 @@ def test_timer_records_elapsed_when_block_raises_and_exception_propagates() -> N
     assert inner_end - inner_start <= t.elapsed <= after - before
 
 
+@pytest.mark.clause("C4")
 def test_timer_does_not_suppress_base_exceptions_either() -> None:
     class Stop(BaseException):
         pass
@@ -118,6 +123,7 @@ def test_timer_does_not_suppress_base_exceptions_either() -> None:
     assert is_seconds(timer.elapsed)
 
 
+@pytest.mark.clause("C2", "C5")
 def test_timer_reentry_resets_elapsed_to_none_inside_the_block() -> None:
     timer = Timer()
     with timer:
@@ -131,6 +137,7 @@ def test_timer_reentry_resets_elapsed_to_none_inside_the_block() -> None:
     assert is_seconds(timer.elapsed)
 
 
+@pytest.mark.clause("C5")
 def test_timer_reentry_restarts_the_measurement_from_the_new_entry() -> None:
     timer = Timer()
     with timer:
@@ -146,6 +153,7 @@ def test_timer_reentry_restarts_the_measurement_from_the_new_entry() -> None:
     assert 0 <= timer.elapsed <= after - before
 
 
+@pytest.mark.clause("C3")
 def test_separate_timers_measure_independently() -> None:
     outer_before = time.perf_counter()
     block = Block()
@@ -168,6 +176,7 @@ def test_separate_timers_measure_independently() -> None:
 # --------------------------------------------------------------------------- TemporaryEnv
 
 
+@pytest.mark.clause("C6", "C8")
 def test_env_sets_a_new_variable_and_removes_it_afterwards() -> None:
     name = NAMES[0]
     block = Block()
@@ -179,6 +188,7 @@ def test_env_sets_a_new_variable_and_removes_it_afterwards() -> None:
     assert name not in os.environ
 
 
+@pytest.mark.clause("C6", "C8")
 def test_env_overrides_an_existing_variable_and_restores_its_old_value() -> None:
     name = NAMES[0]
     os.environ[name] = "original"
@@ -190,6 +200,7 @@ def test_env_overrides_an_existing_variable_and_restores_its_old_value() -> None
     assert os.environ[name] == "original"
 
 
+@pytest.mark.clause("C6", "C8")
 def test_env_none_removes_an_existing_variable_and_restores_it_afterwards() -> None:
     name = NAMES[0]
     os.environ[name] = "keep me"
@@ -201,6 +212,7 @@ def test_env_none_removes_an_existing_variable_and_restores_it_afterwards() -> N
     assert os.environ[name] == "keep me"
 
 
+@pytest.mark.clause("C6", "C8")
 def test_env_none_for_a_variable_that_does_not_exist_is_fine_and_stays_absent() -> None:
     name, other = NAMES[:2]
     block = Block()
@@ -214,6 +226,7 @@ def test_env_none_for_a_variable_that_does_not_exist_is_fine_and_stays_absent() 
     assert other not in os.environ
 
 
+@pytest.mark.clause("C7")
 def test_env_empty_string_is_a_value_not_a_removal() -> None:
     existing, absent = NAMES[0], NAMES[1]
     os.environ[existing] = "full"
@@ -227,6 +240,7 @@ def test_env_empty_string_is_a_value_not_a_removal() -> None:
     assert absent not in os.environ
 
 
+@pytest.mark.clause("C7", "C8")
 def test_env_existing_empty_string_value_is_restored_not_removed() -> None:
     name = NAMES[0]
     os.environ[name] = ""
@@ -238,6 +252,7 @@ def test_env_existing_empty_string_value_is_restored_not_removed() -> None:
     assert os.environ[name] == ""
 
 
+@pytest.mark.clause("C6", "C8")
 def test_env_several_variables_at_once() -> None:
     a, b, c = NAMES[:3]
     os.environ[a] = "a0"
@@ -250,6 +265,7 @@ def test_env_several_variables_at_once() -> None:
     assert env_snapshot() == {a: "a0", b: "b0"}
 
 
+@pytest.mark.clause("C8", "C11")
 def test_env_restores_on_exception_and_exception_propagates() -> None:
     a, b = NAMES[:2]
     os.environ[a] = "a0"
@@ -262,6 +278,7 @@ def test_env_restores_on_exception_and_exception_propagates() -> None:
     assert env_snapshot() == {a: "a0"}
 
 
+@pytest.mark.clause("C8")
 def test_env_restores_variables_the_block_itself_changed_or_deleted() -> None:
     a, b, c = NAMES[:3]
     os.environ[a] = "a0"
@@ -272,6 +289,7 @@ def test_env_restores_variables_the_block_itself_changed_or_deleted() -> None:
     assert env_snapshot() == {a: "a0"}
 
 
+@pytest.mark.clause("C10")
 def test_env_leaves_unnamed_variables_alone() -> None:
     named, other = NAMES[:2]
     os.environ[other] = "untouched"
@@ -285,6 +303,7 @@ def test_env_leaves_unnamed_variables_alone() -> None:
     assert named not in os.environ
 
 
+@pytest.mark.clause("C9")
 def test_env_snapshot_is_taken_on_entry_not_at_construction() -> None:
     name = NAMES[0]
     manager = TemporaryEnv(**{name: "during"})
@@ -297,6 +316,7 @@ def test_env_snapshot_is_taken_on_entry_not_at_construction() -> None:
     assert os.environ[name] == "set after construction"
 
 
+@pytest.mark.clause("C12")
 def test_env_nested_blocks_each_restore_what_they_found() -> None:
     name = NAMES[0]
     os.environ[name] = "outer0"
@@ -320,6 +340,7 @@ values = st.one_of(
 )
 
 
+@pytest.mark.clause("C6", "C8", "C10", "C11")
 @settings(max_examples=150)
 @given(
     initial=st.fixed_dictionaries({}, optional={name: values for name in NAMES}),
@@ -379,10 +400,12 @@ def test_env_property_inside_matches_overrides_and_exit_restores_everything(
 # --------------------------------------------------------------------------- Suppress
 
 
+@pytest.mark.clause("C15")
 def test_suppress_exception_is_none_before_any_block() -> None:
     assert Suppress(KeyError).exception is None
 
 
+@pytest.mark.clause("C13", "C15")
 def test_suppress_suppresses_a_listed_type_and_records_the_same_object() -> None:
     error = KeyError("k")
     s = Suppress(KeyError)
@@ -391,6 +414,7 @@ def test_suppress_suppresses_a_listed_type_and_records_the_same_object() -> None
     assert s.exception is error
 
 
+@pytest.mark.clause("C13")
 def test_suppress_code_after_the_with_statement_runs() -> None:
     reached = []
     error = ValueError("swallowed")
@@ -402,6 +426,7 @@ def test_suppress_code_after_the_with_statement_runs() -> None:
     assert s.exception is error
 
 
+@pytest.mark.clause("C13")
 def test_suppress_suppresses_subclasses_of_a_listed_type() -> None:
     s = Suppress(LookupError)
     with s:
@@ -409,6 +434,7 @@ def test_suppress_suppresses_subclasses_of_a_listed_type() -> None:
     assert type(s.exception) is KeyError
 
 
+@pytest.mark.clause("C13")
 def test_suppress_accepts_several_types() -> None:
     for error in (KeyError("a"), ZeroDivisionError("b"), IndexError("c")):
         s = Suppress(ZeroDivisionError, LookupError)
@@ -417,6 +443,7 @@ def test_suppress_accepts_several_types() -> None:
         assert s.exception is error
 
 
+@pytest.mark.clause("C13", "C15")
 def test_suppress_lets_other_exceptions_propagate_and_records_none() -> None:
     error = ValueError("not mine")
     s = Suppress(KeyError, TypeError)
@@ -426,6 +453,7 @@ def test_suppress_lets_other_exceptions_propagate_and_records_none() -> None:
     assert s.exception is None
 
 
+@pytest.mark.clause("C13")
 def test_suppress_does_not_suppress_a_superclass_of_a_listed_type() -> None:
     s = Suppress(KeyError)
     with pytest.raises(LookupError), s:
@@ -433,6 +461,7 @@ def test_suppress_does_not_suppress_a_superclass_of_a_listed_type() -> None:
     assert s.exception is None
 
 
+@pytest.mark.clause("C14")
 def test_suppress_with_no_types_suppresses_nothing() -> None:
     s = Suppress()
     with pytest.raises(Boom), s:
@@ -440,6 +469,7 @@ def test_suppress_with_no_types_suppresses_nothing() -> None:
     assert s.exception is None
 
 
+@pytest.mark.clause("C13")
 def test_suppress_can_suppress_base_exception_subclasses() -> None:
     class Stop(BaseException):
         pass
@@ -450,6 +480,7 @@ def test_suppress_can_suppress_base_exception_subclasses() -> None:
     assert type(s.exception) is Stop
 
 
+@pytest.mark.clause("C15")
 def test_suppress_block_without_exception_runs_and_leaves_exception_none() -> None:
     s = Suppress(Exception)
     ran = []
@@ -459,6 +490,7 @@ def test_suppress_block_without_exception_runs_and_leaves_exception_none() -> No
     assert s.exception is None
 
 
+@pytest.mark.clause("C15")
 def test_suppress_reuse_reports_only_the_latest_block() -> None:
     s = Suppress(KeyError)
     with s:
@@ -502,6 +534,7 @@ HIERARCHY: list[type[BaseException]] = [
 ]
 
 
+@pytest.mark.clause("C13", "C14", "C15")
 @settings(max_examples=150)
 @given(
     listed=st.lists(st.sampled_from(HIERARCHY), max_size=4),
@@ -523,3 +556,78 @@ def test_suppress_property_suppressed_iff_instance_of_some_listed_type(
     else:
         assert expected
         assert s.exception is error
+
+
+# --------------------------------------------------------------------------- which clock, reuse
+
+
+class FakeClock:
+    """Stands in for a time function: returns ``now``, which the test sets."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.clause("C3")
+def test_timer_reads_time_perf_counter_on_entry_and_on_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    perf = FakeClock(3.0)
+    monkeypatch.setattr(time, "perf_counter", perf)
+    for name in ("time", "monotonic", "process_time", "thread_time"):
+        monkeypatch.setattr(time, name, FakeClock(-7_000.0))
+    for name in ("perf_counter_ns", "time_ns", "monotonic_ns", "process_time_ns"):
+        monkeypatch.setattr(time, name, FakeClock(-7_000_000_000_000))
+    timer = Timer()
+    with timer:
+        perf.now = 10.5
+    assert type(timer.elapsed) is float
+    assert timer.elapsed == 7.5
+    perf.now = 0.5
+    with timer:
+        perf.now = 2.0
+    assert timer.elapsed == 1.5
+
+
+@pytest.mark.clause("C3", "C4")
+def test_timer_reads_the_exit_time_when_the_block_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    perf = FakeClock(4.0)
+    monkeypatch.setattr(time, "perf_counter", perf)
+    timer = Timer()
+    error = Boom()
+    with pytest.raises(Boom) as excinfo, timer:
+        perf.now = 14.0
+        raise error
+    assert excinfo.value is error
+    assert timer.elapsed == 10.0
+
+
+@pytest.mark.clause("C8", "C9")
+def test_env_instance_entered_again_restores_what_it_found_the_second_time() -> None:
+    name, other = NAMES[0], NAMES[1]
+    manager = TemporaryEnv(**{name: "during", other: None})
+    with manager:
+        assert os.environ[name] == "during"
+    assert name not in os.environ
+    os.environ[name] = "between"
+    os.environ[other] = "other between"
+    block = Block()
+    with manager:
+        assert os.environ[name] == "during"
+        assert other not in os.environ
+        block.done()
+    assert block.finished
+    assert os.environ[name] == "between"
+    assert os.environ[other] == "other between"
+
+
+@pytest.mark.clause("C6", "C8")
+def test_env_with_no_overrides_changes_nothing() -> None:
+    os.environ[NAMES[0]] = "kept"
+    before = dict(os.environ)
+    with TemporaryEnv():
+        assert dict(os.environ) == before
+    assert dict(os.environ) == before

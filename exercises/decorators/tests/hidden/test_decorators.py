@@ -79,6 +79,7 @@ def real_delays(delays: list[Any]) -> list[Any]:
 # --------------------------------------------------------------------------- retry: sync
 
 
+@pytest.mark.clause("C3")
 def test_retry_returns_result_and_passes_arguments_through(sleeps: SleepRecorder) -> None:
     @retry(3)
     def add(a: int, b: int, *, scale: int = 1) -> int:
@@ -88,6 +89,7 @@ def test_retry_returns_result_and_passes_arguments_through(sleeps: SleepRecorder
     assert same(sleeps.sync, [])
 
 
+@pytest.mark.clause("C3", "C5")
 def test_retry_first_success_makes_exactly_one_call(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([])
     wrapped = retry(5, delay=1.0)(func)
@@ -96,6 +98,7 @@ def test_retry_first_success_makes_exactly_one_call(sleeps: SleepRecorder) -> No
     assert same(sleeps.sync, [])
 
 
+@pytest.mark.clause("C4", "C5", "C11")
 def test_retry_retries_listed_exception_until_success_with_a_sleep_between_attempts(
     sleeps: SleepRecorder,
 ) -> None:
@@ -107,6 +110,7 @@ def test_retry_retries_listed_exception_until_success_with_a_sleep_between_attem
     assert same(sleeps.sync, [0.25, 0.25])
 
 
+@pytest.mark.clause("C1", "C6")
 def test_retry_gives_up_after_times_calls_and_reraises_the_last_exception_unchanged(
     sleeps: SleepRecorder,
 ) -> None:
@@ -120,6 +124,7 @@ def test_retry_gives_up_after_times_calls_and_reraises_the_last_exception_unchan
     assert len(calls) == 3
 
 
+@pytest.mark.clause("C5", "C11")
 def test_retry_does_not_sleep_after_the_last_failed_attempt(sleeps: SleepRecorder) -> None:
     func, _ = failing_then([Flaky()] * 10)
     wrapped = retry(4, exceptions=(Flaky,), delay=2.0)(func)
@@ -128,6 +133,7 @@ def test_retry_does_not_sleep_after_the_last_failed_attempt(sleeps: SleepRecorde
     assert same(sleeps.sync, [2.0, 2.0, 2.0])
 
 
+@pytest.mark.clause("C1", "C5")
 def test_retry_times_one_calls_once_and_never_sleeps(sleeps: SleepRecorder) -> None:
     error = Flaky("only")
     func, calls = failing_then([error])
@@ -139,6 +145,7 @@ def test_retry_times_one_calls_once_and_never_sleeps(sleeps: SleepRecorder) -> N
     assert same(sleeps.sync, [])
 
 
+@pytest.mark.clause("C7")
 def test_retry_other_exception_propagates_at_once_without_sleep(sleeps: SleepRecorder) -> None:
     error = Fatal("no retry")
     func, calls = failing_then([error])
@@ -150,6 +157,7 @@ def test_retry_other_exception_propagates_at_once_without_sleep(sleeps: SleepRec
     assert same(sleeps.sync, [])
 
 
+@pytest.mark.clause("C7")
 def test_retry_other_exception_after_a_retried_one_stops_immediately(sleeps: SleepRecorder) -> None:
     error = Fatal("second attempt")
     func, calls = failing_then([Flaky(), error, Flaky()])
@@ -161,6 +169,7 @@ def test_retry_other_exception_after_a_retried_one_stops_immediately(sleeps: Sle
     assert same(sleeps.sync, [1.0])
 
 
+@pytest.mark.clause("C4")
 def test_retry_retries_subclasses_of_listed_exceptions(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([FlakySub(), FlakySub()])
     wrapped = retry(3, exceptions=(Flaky,), delay=0.1)(func)
@@ -168,6 +177,7 @@ def test_retry_retries_subclasses_of_listed_exceptions(sleeps: SleepRecorder) ->
     assert len(calls) == 3
 
 
+@pytest.mark.clause("C4")
 def test_retry_accepts_several_exception_types(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([KeyError("k"), ZeroDivisionError(), IndexError()])
     wrapped = retry(4, exceptions=(LookupError, ArithmeticError), delay=0.1)(func)
@@ -176,6 +186,7 @@ def test_retry_accepts_several_exception_types(sleeps: SleepRecorder) -> None:
     assert same(sleeps.sync, [0.1, 0.1, 0.1])
 
 
+@pytest.mark.clause("C4")
 def test_retry_default_exceptions_retry_any_exception(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([ValueError(), OSError()])
     wrapped = retry(3)(func)
@@ -183,6 +194,7 @@ def test_retry_default_exceptions_retry_any_exception(sleeps: SleepRecorder) -> 
     assert len(calls) == 3
 
 
+@pytest.mark.clause("C4", "C7")
 def test_retry_default_exceptions_do_not_catch_base_exceptions(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([Abort()])
     wrapped = retry(3)(func)
@@ -191,6 +203,7 @@ def test_retry_default_exceptions_do_not_catch_base_exceptions(sleeps: SleepReco
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C1", "C3")
 def test_retry_each_call_of_the_wrapper_gets_its_own_attempts(sleeps: SleepRecorder) -> None:
     func, calls = failing_then([Flaky()] * 100)
     wrapped = retry(3, exceptions=(Flaky,))(func)
@@ -200,18 +213,21 @@ def test_retry_each_call_of_the_wrapper_gets_its_own_attempts(sleeps: SleepRecor
     assert len(calls) == 9
 
 
+@pytest.mark.clause("C2")
 @pytest.mark.parametrize("times", [0, -1, -10])
 def test_retry_rejects_times_below_one_when_retry_itself_is_called(times: int) -> None:
     with pytest.raises(ValueError):
         retry(times)
 
 
+@pytest.mark.clause("C1", "C2")
 def test_retry_times_one_is_valid() -> None:
     decorator = retry(1)
     assert callable(decorator)
     assert same(decorator(lambda x: x + 1)(41), 42)
 
 
+@pytest.mark.clause("C8")
 def test_retry_wrapper_keeps_name_qualname_doc_and_sets_wrapped() -> None:
     def fetch_prices(symbol: str) -> str:
         """Fetch prices for a symbol."""
@@ -225,6 +241,7 @@ def test_retry_wrapper_keeps_name_qualname_doc_and_sets_wrapped() -> None:
     assert wrapped.__wrapped__ is fetch_prices  # type: ignore[attr-defined]
 
 
+@pytest.mark.clause("C3", "C8")
 def test_retry_used_with_decorator_syntax_on_a_plain_function(sleeps: SleepRecorder) -> None:
     attempts: list[int] = []
 
@@ -239,6 +256,7 @@ def test_retry_used_with_decorator_syntax_on_a_plain_function(sleeps: SleepRecor
     assert same(sleeps.sync, [0.5, 0.5])
 
 
+@pytest.mark.clause("C1", "C3", "C5", "C6", "C11")
 @settings(max_examples=120)
 @given(
     times=st.integers(min_value=1, max_value=6),
@@ -280,6 +298,7 @@ def async_failing_then(
     return func, calls
 
 
+@pytest.mark.clause("C8", "C9")
 def test_retry_async_wrapper_is_a_coroutine_function_with_metadata() -> None:
     async def download(url: str) -> str:
         """Download a URL."""
@@ -293,6 +312,7 @@ def test_retry_async_wrapper_is_a_coroutine_function_with_metadata() -> None:
     assert wrapped.__wrapped__ is download  # type: ignore[attr-defined]
 
 
+@pytest.mark.clause("C9", "C10", "C11")
 def test_retry_async_retries_awaited_failures_with_asyncio_sleep(sleeps: SleepRecorder) -> None:
     func, calls = async_failing_then([Flaky(), Flaky()], result=7)
     wrapped = retry(3, exceptions=(Flaky,), delay=0.75)(func)
@@ -302,6 +322,7 @@ def test_retry_async_retries_awaited_failures_with_asyncio_sleep(sleeps: SleepRe
     assert same(sleeps.sync, [])  # never the blocking time.sleep inside a coroutine
 
 
+@pytest.mark.clause("C6", "C9", "C10")
 def test_retry_async_gives_up_and_reraises_the_last_exception(sleeps: SleepRecorder) -> None:
     errors = [Flaky("a"), Flaky("b")]
     func, calls = async_failing_then(errors)
@@ -314,6 +335,7 @@ def test_retry_async_gives_up_and_reraises_the_last_exception(sleeps: SleepRecor
     assert same(sleeps.sync, [])
 
 
+@pytest.mark.clause("C7", "C9")
 def test_retry_async_other_exception_propagates_at_once(sleeps: SleepRecorder) -> None:
     error = Fatal()
     func, calls = async_failing_then([error])
@@ -325,6 +347,7 @@ def test_retry_async_other_exception_propagates_at_once(sleeps: SleepRecorder) -
     assert same(real_delays(sleeps.async_), [])
 
 
+@pytest.mark.clause("C9")
 def test_retry_async_success_returns_awaited_value(sleeps: SleepRecorder) -> None:
     @retry(3)
     async def compute(x: int) -> int:
@@ -352,6 +375,7 @@ def echo(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], list[tuple[str, An
     return args, sorted(kwargs.items())
 
 
+@pytest.mark.clause("C12")
 def test_memoize_same_arguments_call_the_function_once() -> None:
     func, calls = counted(lambda x, y: x * y)
     square = memoize(func)
@@ -361,6 +385,7 @@ def test_memoize_same_arguments_call_the_function_once() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C12")
 def test_memoize_returns_the_very_same_cached_object() -> None:
     func, calls = counted(lambda n: [n])
     make = memoize(func)
@@ -369,6 +394,7 @@ def test_memoize_returns_the_very_same_cached_object() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C12")
 def test_memoize_different_arguments_are_computed_separately() -> None:
     func, calls = counted(lambda x: x * 10)
     times_ten = memoize(func)
@@ -376,6 +402,7 @@ def test_memoize_different_arguments_are_computed_separately() -> None:
     assert len(calls) == 3
 
 
+@pytest.mark.clause("C14")
 def test_memoize_keyword_argument_order_does_not_matter() -> None:
     func, calls = counted(echo)
     wrapped = memoize(func)
@@ -384,6 +411,7 @@ def test_memoize_keyword_argument_order_does_not_matter() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C12", "C14")
 def test_memoize_keyword_names_and_values_both_matter() -> None:
     func, calls = counted(echo)
     wrapped = memoize(func)
@@ -393,6 +421,7 @@ def test_memoize_keyword_names_and_values_both_matter() -> None:
     assert len(calls) == 3
 
 
+@pytest.mark.clause("C15")
 def test_memoize_positional_tuple_never_collides_with_keyword_argument() -> None:
     func, calls = counted(echo)
     wrapped = memoize(func)
@@ -403,6 +432,7 @@ def test_memoize_positional_tuple_never_collides_with_keyword_argument() -> None
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C12")
 def test_memoize_positional_arguments_are_ordered() -> None:
     func, calls = counted(lambda a, b: a - b)
     sub = memoize(func)
@@ -411,6 +441,7 @@ def test_memoize_positional_arguments_are_ordered() -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C13")
 @pytest.mark.parametrize("falsy", [None, 0, False, "", (), []], ids=repr)
 def test_memoize_caches_falsy_results_too(falsy: Any) -> None:
     func, calls = counted(lambda x: falsy)
@@ -420,6 +451,7 @@ def test_memoize_caches_falsy_results_too(falsy: Any) -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C16")
 def test_memoize_unhashable_positional_argument_calls_through_every_time() -> None:
     func, calls = counted(lambda items: sum(items))
     total = memoize(func)
@@ -428,6 +460,7 @@ def test_memoize_unhashable_positional_argument_calls_through_every_time() -> No
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C16")
 def test_memoize_unhashable_keyword_argument_calls_through_every_time() -> None:
     func, calls = counted(echo)
     wrapped = memoize(func)
@@ -436,6 +469,7 @@ def test_memoize_unhashable_keyword_argument_calls_through_every_time() -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C16")
 def test_memoize_tuple_containing_a_list_is_unhashable_and_calls_through() -> None:
     func, calls = counted(lambda pair: len(pair[1]))
     wrapped = memoize(func)
@@ -444,6 +478,7 @@ def test_memoize_tuple_containing_a_list_is_unhashable_and_calls_through() -> No
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C16")
 def test_memoize_unhashable_call_sees_the_current_contents_of_the_argument() -> None:
     func, _ = counted(lambda items: sum(items))
     total = memoize(func)
@@ -453,6 +488,7 @@ def test_memoize_unhashable_call_sees_the_current_contents_of_the_argument() -> 
     assert same(total(items), 13)
 
 
+@pytest.mark.clause("C16")
 def test_memoize_hashable_calls_are_still_cached_after_unhashable_ones() -> None:
     func, calls = counted(lambda x: repr(x))
     wrapped = memoize(func)
@@ -463,6 +499,7 @@ def test_memoize_hashable_calls_are_still_cached_after_unhashable_ones() -> None
     assert same([c[0][0] for c in calls], [[1, 2], (1, 2), [1, 2]])
 
 
+@pytest.mark.clause("C17")
 def test_memoize_exceptions_are_not_cached() -> None:
     outcomes: list[Any] = [Flaky("boom"), "recovered"]
     calls: list[int] = []
@@ -483,6 +520,7 @@ def test_memoize_exceptions_are_not_cached() -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.clause("C18")
 def test_memoize_typeerror_raised_by_the_function_propagates_after_one_call() -> None:
     calls: list[int] = []
     error = TypeError("bad input inside the function")
@@ -498,6 +536,7 @@ def test_memoize_typeerror_raised_by_the_function_propagates_after_one_call() ->
     assert len(calls) == 1
 
 
+@pytest.mark.clause("C20")
 def test_memoize_cache_clear_forces_recomputation() -> None:
     func, calls = counted(lambda x: x + 1)
     inc = memoize(func)
@@ -510,6 +549,7 @@ def test_memoize_cache_clear_forces_recomputation() -> None:
     assert len(calls) == 4
 
 
+@pytest.mark.clause("C21")
 def test_memoize_separate_functions_have_separate_caches() -> None:
     f, f_calls = counted(lambda x: ("f", x))
     g, g_calls = counted(lambda x: ("g", x))
@@ -521,6 +561,7 @@ def test_memoize_separate_functions_have_separate_caches() -> None:
     assert len(g_calls) == 1 and len(f_calls) == 1
 
 
+@pytest.mark.clause("C19")
 def test_memoize_keeps_name_qualname_doc_and_sets_wrapped() -> None:
     def slow_square(x: int) -> int:
         """Square x slowly."""
@@ -582,4 +623,51 @@ class MemoizeMachine(RuleBasedStateMachine):
 
 
 MemoizeMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30)
-test_memoize_stateful_against_a_model_of_cached_keys = MemoizeMachine.TestCase
+test_memoize_stateful_against_a_model_of_cached_keys = pytest.mark.clause(
+    "C12", "C14", "C15", "C16", "C20"
+)(MemoizeMachine.TestCase)
+
+
+@pytest.mark.clause("C21")
+def test_memoize_never_evicts_however_many_entries() -> None:
+    """An LRU cache of the usual 128 (or any fixed) size would call the function again here."""
+    func, calls = counted(lambda x, y=0: x * 2 + y)
+    wrapped = memoize(func)
+    firsts = [wrapped(i) for i in range(3000)] + [wrapped(i, y=1) for i in range(300)]
+    again = [wrapped(i) for i in range(3000)] + [wrapped(i, y=1) for i in range(300)]
+    assert same(again, firsts)
+    assert len(calls) == 3300
+
+
+@pytest.mark.clause("C16")
+def test_memoize_keyword_tuple_containing_a_list_is_unhashable_and_calls_through() -> None:
+    func, calls = counted(echo)
+    wrapped = memoize(func)
+    value = (1, [2])
+    assert same(wrapped(k=value), ((), [("k", (1, [2]))]))
+    value[1].append(3)
+    assert same(wrapped(k=value), ((), [("k", (1, [2, 3]))]))
+    assert len(calls) == 2
+    assert same(wrapped(k=(1, 2)), ((), [("k", (1, 2))]))
+    assert same(wrapped(k=(1, 2)), ((), [("k", (1, 2))]))
+    assert len(calls) == 3
+
+
+@pytest.mark.clause("C4", "C5")
+def test_retry_default_delay_is_zero(sleeps: SleepRecorder) -> None:
+    func, calls = failing_then([Flaky(), Flaky()], result="ok")
+    wrapped = retry(3, exceptions=(Flaky,))(func)
+    assert same(wrapped(), "ok")
+    assert len(calls) == 3
+    assert len(sleeps.sync) <= 2
+    assert all(type(d) in (int, float) and d == 0 for d in sleeps.sync), sleeps.sync
+
+
+@pytest.mark.clause("C9", "C10")
+def test_retry_async_default_delay_is_zero(sleeps: SleepRecorder) -> None:
+    func, calls = async_failing_then([Flaky()], result="ok")
+    wrapped = retry(2, exceptions=(Flaky,))(func)
+    assert same(asyncio.run(wrapped()), "ok")
+    assert len(calls) == 2
+    assert same(real_delays(sleeps.async_), [])
+    assert same(sleeps.sync, [])

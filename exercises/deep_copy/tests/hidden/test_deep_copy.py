@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -237,6 +239,7 @@ def make_plain(**attrs: Any) -> Plain:
 # ---------------------------------------------------------------- deep_copy: atoms
 
 
+@pytest.mark.clause("C7")
 @pytest.mark.parametrize(
     "atom",
     [
@@ -261,6 +264,7 @@ def test_deep_copy_returns_atoms_as_they_are(atom: object) -> None:
     assert deep(atom) is atom
 
 
+@pytest.mark.clause("C7")
 def test_deep_copy_keeps_the_same_atom_objects_inside_containers() -> None:
     big, text, raw, number = 10**40, "a longer string " * 4, b"\x00bytes" * 3, 3.25
     copy = deep([big, {"k": text, text: raw}, (number, big), {raw}])
@@ -276,6 +280,7 @@ def test_deep_copy_keeps_the_same_atom_objects_inside_containers() -> None:
 # ---------------------------------------------------------------- deep_copy: containers
 
 
+@pytest.mark.clause("C6", "C8")
 def test_deep_copy_nested_lists_are_new_and_independent() -> None:
     original = [1, [2, [3, [4]]]]
     copy = deep(original)
@@ -287,6 +292,7 @@ def test_deep_copy_nested_lists_are_new_and_independent() -> None:
     assert same(original, [1, [2, [3, [4]]]])
 
 
+@pytest.mark.clause("C8", "C9")
 def test_deep_copy_dict_copies_values_and_keeps_insertion_order() -> None:
     original = {"z": [1], "a": {"inner": [2]}, "m": 3}
     copy = deep(original)
@@ -296,6 +302,7 @@ def test_deep_copy_dict_copies_values_and_keeps_insertion_order() -> None:
     assert copy["a"]["inner"] is not original["a"]["inner"]
 
 
+@pytest.mark.clause("C8")
 def test_deep_copy_copies_sets_and_frozensets_with_their_types() -> None:
     original = [{1, 2, (3, 4)}, frozenset({"a", frozenset({"b"})})]
     copy = deep(original)
@@ -305,6 +312,7 @@ def test_deep_copy_copies_sets_and_frozensets_with_their_types() -> None:
     assert type(copy[1]) is frozenset
 
 
+@pytest.mark.clause("C8")
 def test_deep_copy_tuple_holding_a_list_is_a_new_tuple_with_a_new_list() -> None:
     original = ([1, 2], "x")
     copy = deep(original)
@@ -315,6 +323,7 @@ def test_deep_copy_tuple_holding_a_list_is_a_new_tuple_with_a_new_list() -> None
     assert same(original, ([1, 2], "x"))
 
 
+@pytest.mark.clause("C9")
 def test_deep_copy_copies_dict_keys_and_set_elements_that_are_instances() -> None:
     key = Plain(name="key", data=[1])
     original = {"by_key": {key: "value"}, "in_set": {key}, "direct": key}
@@ -331,6 +340,7 @@ def test_deep_copy_copies_dict_keys_and_set_elements_that_are_instances() -> Non
 # ---------------------------------------------------------------- deep_copy: sharing and cycles
 
 
+@pytest.mark.clause("C13")
 def test_deep_copy_preserves_shared_references() -> None:
     shared = [1, 2]
     original = {"x": shared, "y": [shared, shared], "z": (shared,)}
@@ -341,6 +351,7 @@ def test_deep_copy_preserves_shared_references() -> None:
     assert copy["z"][0] is copy["x"]
 
 
+@pytest.mark.clause("C13")
 def test_deep_copy_shared_tuple_is_copied_once() -> None:
     shared = ([1], 2)
     copy = deep([shared, {"again": shared}])
@@ -348,6 +359,7 @@ def test_deep_copy_shared_tuple_is_copied_once() -> None:
     assert copy[0][0] is not shared[0]
 
 
+@pytest.mark.clause("C13")
 def test_deep_copy_shared_instance_is_copied_once() -> None:
     shared = Plain(value=[0])
     copy = deep([shared, Plain(ref=shared)])
@@ -355,6 +367,7 @@ def test_deep_copy_shared_instance_is_copied_once() -> None:
     assert copy[0] is not shared
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_self_referencing_list() -> None:
     original: list[Any] = [1]
     original.append(original)
@@ -364,6 +377,7 @@ def test_deep_copy_reproduces_a_self_referencing_list() -> None:
     assert copy[1] is copy
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_self_referencing_dict() -> None:
     original: dict[str, Any] = {"n": 1}
     original["self"] = original
@@ -372,6 +386,7 @@ def test_deep_copy_reproduces_a_self_referencing_dict() -> None:
     assert copy["self"] is copy
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_list() -> None:
     inner: list[Any] = []
     pair = (inner, "tag")
@@ -382,6 +397,7 @@ def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_list() -> None:
     assert same(copy[0][1], "tag")
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_tuple() -> None:
     inner: list[Any] = []
     pair = (inner, "tag")
@@ -391,6 +407,7 @@ def test_deep_copy_reproduces_a_cycle_through_a_tuple_from_the_tuple() -> None:
     assert copy[0][0] is copy
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_cycle_through_a_frozenset_and_an_instance() -> None:
     node = Plain(name="n")
     group = frozenset({node})
@@ -401,6 +418,7 @@ def test_deep_copy_reproduces_a_cycle_through_a_frozenset_and_an_instance() -> N
     assert copied_node.group is copy
 
 
+@pytest.mark.clause("C14")
 def test_deep_copy_reproduces_a_cycle_through_a_set_and_an_instance() -> None:
     node = Plain()
     members = {node}
@@ -413,6 +431,7 @@ def test_deep_copy_reproduces_a_cycle_through_a_set_and_an_instance() -> None:
     assert next(iter(copy.members)) is copy
 
 
+@pytest.mark.clause("C10", "C14")
 def test_deep_copy_reproduces_mutually_referencing_instances() -> None:
     parent = Plain(name="parent", children=[])
     child = Plain(name="child", parent=parent)
@@ -426,6 +445,7 @@ def test_deep_copy_reproduces_mutually_referencing_instances() -> None:
 # ---------------------------------------------------------------- deep_copy: instances
 
 
+@pytest.mark.clause("C10")
 def test_deep_copy_instance_is_made_without_calling_init() -> None:
     original = NeedsArgs("ada", ["x"])
     copy = deep(original)
@@ -435,6 +455,7 @@ def test_deep_copy_instance_is_made_without_calling_init() -> None:
     assert copy.tags is not original.tags
 
 
+@pytest.mark.clause("C10")
 def test_deep_copy_never_calls_init_even_when_it_takes_no_arguments() -> None:
     original = [Plain(x=1), Slotted(1, 2, 3), Plain(y=Plain())]
     before = Plain.init_calls
@@ -444,6 +465,7 @@ def test_deep_copy_never_calls_init_even_when_it_takes_no_arguments() -> None:
     assert [type(item) for item in copy] == [Plain, Slotted, Plain]
 
 
+@pytest.mark.clause("C10")
 def test_deep_copy_instance_attributes_are_deep_copied() -> None:
     original = Plain(items=[1, [2]], meta={"k": [3]})
     copy = deep(original)
@@ -456,12 +478,14 @@ def test_deep_copy_instance_attributes_are_deep_copied() -> None:
     assert same(original.items, [1, [2]])
 
 
+@pytest.mark.clause("C12")
 def test_deep_copy_does_not_copy_class_attributes_into_the_instance() -> None:
     copy = deep(Plain(x=1))
     assert same(vars(copy), {"x": 1})
     assert same(copy.kind, "plain")
 
 
+@pytest.mark.clause("C10")
 def test_deep_copy_slotted_instance_copies_inherited_slots() -> None:
     original = Slotted(a=[1], b=[2], c="three")
     copy = deep(original)
@@ -471,6 +495,7 @@ def test_deep_copy_slotted_instance_copies_inherited_slots() -> None:
     assert copy.b is not original.b
 
 
+@pytest.mark.clause("C11")
 def test_deep_copy_unset_slot_stays_unset() -> None:
     original = Slotted.__new__(Slotted)
     original.b = [1]
@@ -480,6 +505,7 @@ def test_deep_copy_unset_slot_stays_unset() -> None:
     assert not hasattr(copy, "c")
 
 
+@pytest.mark.clause("C10")
 def test_deep_copy_instance_with_slots_and_a_dict() -> None:
     original = SlotsAndDict()
     original.a = [1]
@@ -555,6 +581,7 @@ def add_links(root: object, data: st.DataObject) -> None:
             source.c = target  # type: ignore[attr-defined]
 
 
+@pytest.mark.clause("C8", "C9", "C10", "C13", "C14")
 @settings(max_examples=250, phases=PHASES)
 @given(root=VALUES, data=st.data())
 def test_deep_copy_property_reproduces_any_graph_faithfully(
@@ -564,6 +591,7 @@ def test_deep_copy_property_reproduces_any_graph_faithfully(
     assert_faithful_deep_copy(root, deep(root))
 
 
+@pytest.mark.clause("C6")
 @settings(max_examples=150, phases=PHASES)
 @given(root=VALUES, data=st.data())
 def test_deep_copy_property_mutating_the_copy_never_changes_the_original(
@@ -580,6 +608,7 @@ def test_deep_copy_property_mutating_the_copy_never_changes_the_original(
 # ---------------------------------------------------------------- shallow_copy
 
 
+@pytest.mark.clause("C5")
 @pytest.mark.parametrize(
     "value",
     [None, True, 10**30, 2.5, 1j, "text", b"raw", (1, 2), ([1], {"k": 2}), frozenset({1, 2}), ()],
@@ -589,6 +618,7 @@ def test_shallow_copy_returns_atoms_tuples_and_frozensets_as_they_are(value: obj
     assert shallow(value) is value
 
 
+@pytest.mark.clause("C2")
 def test_shallow_copy_list_is_a_new_list_of_the_same_items() -> None:
     inner = [1]
     original = [inner, "a", inner]
@@ -604,6 +634,7 @@ def test_shallow_copy_list_is_a_new_list_of_the_same_items() -> None:
     assert same(copy[0], [1, 2])
 
 
+@pytest.mark.clause("C2")
 def test_shallow_copy_dict_keeps_order_and_the_same_objects() -> None:
     value = [1]
     key = (1, 2)
@@ -618,6 +649,7 @@ def test_shallow_copy_dict_keeps_order_and_the_same_objects() -> None:
     assert "new" not in original
 
 
+@pytest.mark.clause("C2")
 def test_shallow_copy_set_is_a_new_set_of_the_same_elements() -> None:
     node = Plain()
     original = {1, "a", node}
@@ -630,6 +662,7 @@ def test_shallow_copy_set_is_a_new_set_of_the_same_elements() -> None:
     assert 2 not in original
 
 
+@pytest.mark.clause("C3")
 def test_shallow_copy_instance_shares_attribute_values_without_calling_init() -> None:
     items = [1, 2]
     original = NeedsArgs("ada", items)
@@ -640,6 +673,7 @@ def test_shallow_copy_instance_shares_attribute_values_without_calling_init() ->
     assert copy.tags is items
 
 
+@pytest.mark.clause("C3")
 def test_shallow_copy_instance_never_calls_init() -> None:
     before = Plain.init_calls
     plain = shallow(Plain(x=1))
@@ -648,6 +682,7 @@ def test_shallow_copy_instance_never_calls_init() -> None:
     assert type(plain) is Plain and type(slotted) is Slotted
 
 
+@pytest.mark.clause("C4")
 def test_shallow_copy_setting_an_attribute_on_the_copy_leaves_the_original() -> None:
     original = Plain(x=1)
     copy = shallow(original)
@@ -657,6 +692,7 @@ def test_shallow_copy_setting_an_attribute_on_the_copy_leaves_the_original() -> 
     assert same(vars(original), {"x": 1})
 
 
+@pytest.mark.clause("C3")
 def test_shallow_copy_slotted_instance_with_inherited_and_unset_slots() -> None:
     items = [1]
     original = Slotted.__new__(Slotted)
@@ -672,6 +708,7 @@ def test_shallow_copy_slotted_instance_with_inherited_and_unset_slots() -> None:
     assert same(original.b, "b")
 
 
+@pytest.mark.clause("C3", "C4")
 def test_shallow_copy_instance_with_slots_and_a_dict() -> None:
     original = SlotsAndDict()
     original.a = [1]
@@ -682,6 +719,7 @@ def test_shallow_copy_instance_with_slots_and_a_dict() -> None:
     assert vars(copy) is not vars(original)
 
 
+@pytest.mark.clause("C2")
 @settings(max_examples=100, phases=PHASES)
 @given(
     original=st.one_of(
@@ -702,3 +740,128 @@ def test_shallow_copy_property_new_container_same_item_objects(original: Any) ->
         assert all(copy[key] is original[key] for key in original)
     else:
         assert same({id(item) for item in copy}, {id(item) for item in original})
+
+
+# ---------------------------------------------------------------- slot forms and frozen classes
+
+
+class Account:
+    __slots__ = ("__secret", "owner")
+
+    def __init__(self) -> None:
+        raise AssertionError("__init__ must not be called by a copy")
+
+    def secret(self) -> Any:
+        return self.__secret
+
+
+class SavingsAccount(Account):
+    __slots__ = "__secret"  # a single string, and a private name mangled for this class
+
+    def own_secret(self) -> Any:
+        return self.__secret
+
+
+class _Hidden:
+    __slots__ = ("__weakref__", "__x")
+
+    def x(self) -> Any:
+        return self.__x
+
+
+class WithSlotDict:
+    __slots__ = ("__dict__", "a")
+
+
+@dataclass(frozen=True)
+class FrozenPoint:
+    x: Any
+    tags: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenSlotted:
+    x: Any
+    tags: Any
+
+
+def make_savings(base_secret: Any, own_secret: Any, owner: Any) -> SavingsAccount:
+    account = SavingsAccount.__new__(SavingsAccount)
+    object.__setattr__(account, "_Account__secret", base_secret)
+    object.__setattr__(account, "_SavingsAccount__secret", own_secret)
+    account.owner = owner
+    return account
+
+
+@pytest.mark.clause("C1", "C3", "C10")
+def test_private_slots_of_every_class_are_copied_under_their_mangled_names() -> None:
+    base_secret, own_secret, owner = ["base"], {"own": 1}, "ann"
+    account = make_savings(base_secret, own_secret, owner)
+    copy = deep(account)
+    assert type(copy) is SavingsAccount and copy is not account
+    assert same(copy.secret(), ["base"]) and copy.secret() is not base_secret
+    assert same(copy.own_secret(), {"own": 1}) and copy.own_secret() is not own_secret
+    assert copy.owner is owner
+    flat = shallow(account)
+    assert type(flat) is SavingsAccount and flat is not account
+    assert flat.secret() is base_secret
+    assert flat.own_secret() is own_secret
+    assert flat.owner is owner
+
+
+@pytest.mark.clause("C1", "C11")
+def test_an_unset_private_slot_stays_unset() -> None:
+    account = Account.__new__(Account)
+    account.owner = "bob"
+    for copy in (deep(account), shallow(account)):
+        assert copy.owner == "bob"
+        with pytest.raises(AttributeError):
+            copy.secret()
+
+
+@pytest.mark.clause("C1", "C3", "C10")
+def test_a_class_with_leading_underscores_mangles_without_them() -> None:
+    hidden = _Hidden.__new__(_Hidden)
+    value = [1, 2]
+    object.__setattr__(hidden, "_Hidden__x", value)
+    copy = deep(hidden)
+    assert type(copy) is _Hidden
+    assert same(copy.x(), [1, 2]) and copy.x() is not value
+    assert shallow(hidden).x() is value
+
+
+@pytest.mark.clause("C1", "C10")
+def test_weakref_and_dict_entries_of_slots_are_not_state_slots() -> None:
+    hidden = _Hidden.__new__(_Hidden)
+    object.__setattr__(hidden, "_Hidden__x", "x")
+    alive = weakref.ref(hidden)
+    copy = deep(hidden)
+    assert same(copy.x(), "x")
+    assert weakref.ref(copy)() is copy
+    assert alive() is hidden
+    both = WithSlotDict()
+    both.a = [1]
+    both.extra = {"k": [2]}  # type: ignore[attr-defined]
+    for copied in (deep(both), shallow(both)):
+        assert type(copied) is WithSlotDict
+        assert same(copied.a, [1])
+        assert same(vars(copied), {"extra": {"k": [2]}})
+    assert deep(both).extra is not both.extra  # type: ignore[attr-defined]
+    assert shallow(both).extra is both.extra  # type: ignore[attr-defined]
+
+
+@pytest.mark.clause("C1", "C3", "C10")
+@pytest.mark.parametrize("cls_name", ["FrozenPoint", "FrozenSlotted"])
+def test_instances_of_frozen_dataclasses_are_copied(cls_name: str) -> None:
+    cls = {"FrozenPoint": FrozenPoint, "FrozenSlotted": FrozenSlotted}[cls_name]
+    tags = ["a"]
+    point = cls(1, tags)
+    copy = deep(point)
+    assert type(copy) is cls and copy is not point
+    assert copy.x == 1 and same(copy.tags, ["a"]) and copy.tags is not tags
+    flat = shallow(point)
+    assert type(flat) is cls and flat is not point and flat.tags is tags
+    key = cls(2, ("t",))
+    mapping = deep({key: [key]})
+    (copied_key,) = mapping
+    assert type(copied_key) is cls and mapping[copied_key][0] is copied_key

@@ -6,6 +6,7 @@ import gc
 import tracemalloc
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -54,6 +55,51 @@ class SlottedCallable:
         pass
 
 
+@dataclass
+class Record:
+    """A plain dataclass: `eq=True` sets `__hash__ = None`, so its instances are unhashable."""
+
+    log: Log
+    name: str
+
+    def on_event(self, *args: Any, **kwargs: Any) -> None:
+        self.log.append((self.name, args, kwargs))
+
+
+@dataclass
+class CallableRecord(Record):
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.log.append((self.name + "()", args, kwargs))
+
+
+class EqualCallable:
+    """Every instance equals every other, with one hash: only identity tells them apart."""
+
+    def __init__(self, log: Log, name: str) -> None:
+        self.log = log
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EqualCallable)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.log.append((self.name, args, kwargs))
+
+
+@dataclass(frozen=True)
+class FrozenPoint:
+    """Hashable, and equal to any point with the same coordinates."""
+
+    x: int
+    y: int
+
+    def record(self, log: Log) -> None:
+        log.append(("point", (), {}))
+
+
 def make_function(log: Log, name: str) -> Callable[..., None]:
     def observer(*args: Any, **kwargs: Any) -> None:
         log.append((name, args, kwargs))
@@ -82,12 +128,14 @@ def registry() -> WeakObserverRegistry:
 # --------------------------------------------------------------------------- notify basics
 
 
+@pytest.mark.clause("C12", "C16", "C17")
 def test_new_registry_is_empty_and_notify_calls_nobody(registry: WeakObserverRegistry) -> None:
     assert len(registry) == 0
     assert same(list(registry), [])
     assert same(registry.notify("anything"), 0)
 
 
+@pytest.mark.clause("C12")
 def test_notify_passes_positional_and_keyword_arguments_unchanged(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -99,6 +147,7 @@ def test_notify_passes_positional_and_keyword_arguments_unchanged(
     assert log[0][1][1] is payload
 
 
+@pytest.mark.clause("C6", "C12")
 def test_notify_calls_observers_in_registration_order_and_returns_the_count(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -114,6 +163,7 @@ def test_notify_calls_observers_in_registration_order_and_returns_the_count(
     assert same(names(log), ["first", "second", "third", "fourth()"])
 
 
+@pytest.mark.clause("C13")
 def test_observer_return_values_are_ignored(registry: WeakObserverRegistry) -> None:
     def answer() -> int:
         return 42
@@ -125,6 +175,7 @@ def test_observer_return_values_are_ignored(registry: WeakObserverRegistry) -> N
 # --------------------------------------------------------------------------- weak holding
 
 
+@pytest.mark.clause("C5")
 def test_bound_method_stays_registered_while_its_object_lives(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -137,6 +188,7 @@ def test_bound_method_stays_registered_while_its_object_lives(
     assert same(log, [("listener", ("ping",), {})])
 
 
+@pytest.mark.clause("C4")
 def test_registering_a_bound_method_does_not_keep_its_object_alive(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -149,6 +201,7 @@ def test_registering_a_bound_method_does_not_keep_its_object_alive(
     assert alive() is None
 
 
+@pytest.mark.clause("C4", "C13", "C16")
 def test_registering_a_function_does_not_keep_it_alive(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -164,6 +217,7 @@ def test_registering_a_function_does_not_keep_it_alive(
     assert same(log, [])
 
 
+@pytest.mark.clause("C4", "C16")
 def test_registering_a_callable_object_does_not_keep_it_alive(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -177,6 +231,7 @@ def test_registering_a_callable_object_does_not_keep_it_alive(
     assert len(registry) == 0
 
 
+@pytest.mark.clause("C4", "C13")
 def test_object_in_a_reference_cycle_is_collected_after_gc_collect(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -192,6 +247,7 @@ def test_object_in_a_reference_cycle_is_collected_after_gc_collect(
     assert same(registry.notify(), 0)
 
 
+@pytest.mark.clause("C13", "C16", "C17")
 def test_dead_observers_are_not_counted_iterated_nor_called(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -210,6 +266,7 @@ def test_dead_observers_are_not_counted_iterated_nor_called(
     assert same(names(log), ["keep_obj", "keep_fn"])
 
 
+@pytest.mark.clause("C1", "C13")
 def test_only_the_dropped_instance_disappears_when_two_instances_registered(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -223,6 +280,7 @@ def test_only_the_dropped_instance_disappears_when_two_instances_registered(
     assert same(names(log), ["b"])
 
 
+@pytest.mark.clause("C16", "C17")
 def test_a_dead_observer_is_gone_even_before_any_notify(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -235,6 +293,7 @@ def test_a_dead_observer_is_gone_even_before_any_notify(
     assert same(list(registry), [])
 
 
+@pytest.mark.clause("C3", "C4")
 def test_the_registry_itself_can_be_collected_while_observers_live(log: Log) -> None:
     listener = Listener(log, "l")
     registry = WeakObserverRegistry()
@@ -252,6 +311,7 @@ def test_the_registry_itself_can_be_collected_while_observers_live(log: Log) -> 
 # --------------------------------------------------------------------------- identity rules
 
 
+@pytest.mark.clause("C7")
 def test_registering_the_same_function_twice_is_a_no_op(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -263,6 +323,7 @@ def test_registering_the_same_function_twice_is_a_no_op(
     assert same(names(log), ["fn"])
 
 
+@pytest.mark.clause("C1", "C7")
 def test_registering_the_same_bound_method_twice_is_a_no_op_though_each_access_is_a_new_object(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -275,6 +336,7 @@ def test_registering_the_same_bound_method_twice_is_a_no_op_though_each_access_i
     assert same(names(log), ["l"])
 
 
+@pytest.mark.clause("C7")
 def test_duplicate_registration_keeps_the_original_position(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -289,6 +351,7 @@ def test_duplicate_registration_keeps_the_original_position(
     assert same(names(log), ["a", "l", "b"])
 
 
+@pytest.mark.clause("C1")
 def test_methods_of_two_instances_are_different_observers(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -300,6 +363,7 @@ def test_methods_of_two_instances_are_different_observers(
     assert same(names(log), ["x", "y"])
 
 
+@pytest.mark.clause("C1")
 def test_two_methods_of_one_instance_are_different_observers(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -311,6 +375,7 @@ def test_two_methods_of_one_instance_are_different_observers(
     assert same(names(log), ["x", "x.other"])
 
 
+@pytest.mark.clause("C1")
 def test_a_callable_object_and_its_bound_method_are_different_observers(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -322,6 +387,7 @@ def test_a_callable_object_and_its_bound_method_are_different_observers(
     assert same(names(log), ["obj()", "obj"])
 
 
+@pytest.mark.clause("C1", "C19")
 def test_contains_follows_the_same_observer_rule(registry: WeakObserverRegistry, log: Log) -> None:
     x, y = Listener(log, "x"), Listener(log, "y")
     fn, other_fn = make_function(log, "fn"), make_function(log, "other")
@@ -334,9 +400,142 @@ def test_contains_follows_the_same_observer_rule(registry: WeakObserverRegistry,
     assert other_fn not in registry
 
 
+@pytest.mark.clause("C2", "C4", "C5", "C7", "C9", "C19")
+def test_a_bound_method_of_an_unhashable_dataclass_instance_is_an_observer_like_any_other(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    record = Record(log, "record")
+    with pytest.raises(TypeError):
+        hash(record)
+    registry.register(record.on_event)
+    registry.register(record.on_event)
+    assert len(registry) == 1
+    assert record.on_event in registry
+    assert same(registry.notify("x"), 1)
+    assert same(log, [("record", ("x",), {})])
+    registry.unregister(record.on_event)
+    assert record.on_event not in registry
+    registry.register(record.on_event)
+    alive = weakref.ref(record)
+    del record
+    collect()
+    assert alive() is None
+    assert len(registry) == 0
+
+
+@pytest.mark.clause("C2", "C4", "C9", "C19")
+def test_an_unhashable_callable_object_is_an_observer_like_any_other(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    handler = CallableRecord(log, "handler")
+    registry.register(handler)
+    registry.register(handler)
+    assert len(registry) == 1
+    assert handler in registry
+    assert same(registry.notify(1), 1)
+    assert same(names(log), ["handler()"])
+    registry.unregister(handler)
+    assert same(len(registry), 0)
+    registry.register(handler)
+    alive = weakref.ref(handler)
+    del handler
+    collect()
+    assert alive() is None
+    assert len(registry) == 0
+
+
+@pytest.mark.clause("C2", "C9", "C10", "C19")
+def test_distinct_callable_objects_that_compare_equal_are_different_observers(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    first, second = EqualCallable(log, "first"), EqualCallable(log, "second")
+    assert first == second and hash(first) == hash(second)
+    registry.register(first)
+    assert second not in registry
+    with pytest.raises(KeyError):
+        registry.unregister(second)
+    registry.register(second)
+    assert len(registry) == 2
+    assert same(registry.notify(), 2)
+    assert same(names(log), ["first", "second"])
+    observers = list(registry)
+    assert observers[0] is first and observers[1] is second
+    registry.unregister(second)
+    assert first in registry and second not in registry
+    log.clear()
+    assert same(registry.notify(), 1)
+    assert same(names(log), ["first"])
+
+
+@pytest.mark.clause("C1", "C2", "C19")
+def test_bound_methods_of_distinct_instances_that_compare_equal_are_different_observers(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    first, second = FrozenPoint(1, 2), FrozenPoint(1, 2)
+    assert first == second and hash(first) == hash(second)
+    registry.register(first.record)
+    assert second.record not in registry
+    registry.register(second.record)
+    assert len(registry) == 2
+    registry.notify(log)
+    assert same(log, [("point", (), {}), ("point", (), {})])
+    registry.unregister(first.record)
+    assert second.record in registry
+    assert first.record not in registry
+    alive = weakref.ref(second)
+    del second
+    collect()
+    assert alive() is None
+    assert len(registry) == 0
+
+
+@pytest.mark.clause("C7", "C13", "C16", "C19")
+def test_a_new_observer_is_registered_though_it_may_reuse_the_memory_of_a_dead_one(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    """CPython reuses a freed object's memory (and so its id()) for the next object of its size."""
+    for round_ in range(30):
+        fn = make_function(log, f"fn{round_}")
+        listener = Listener(log, f"l{round_}")
+        registry.register(fn)
+        registry.register(listener.on_event)
+        assert fn in registry and listener.on_event in registry
+        assert len(registry) == 2
+        del fn, listener
+        collect()
+        assert len(registry) == 0
+    log.clear()
+    assert same(registry.notify(), 0)
+
+
+@pytest.mark.clause("C19")
+def test_contains_is_false_for_anything_unregistrable(registry: WeakObserverRegistry) -> None:
+    registry.register(make_function([], "fn"))
+    assert (5 in registry) is False
+    assert ([] in registry) is False  # unhashable and not callable
+    assert (SlottedCallable() in registry) is False
+    assert (Slotted().on_event in registry) is False
+
+
+@pytest.mark.clause("C8")
+def test_a_rejected_observer_leaves_a_populated_registry_unchanged(
+    registry: WeakObserverRegistry, log: Log
+) -> None:
+    first, last = make_function(log, "first"), Listener(log, "last")
+    registry.register(first)
+    registry.register(last.on_event)
+    for bad in (SlottedCallable(), Slotted().on_event, 42, "text"):
+        with pytest.raises(TypeError):
+            registry.register(bad)  # type: ignore[arg-type]
+    assert same(list(registry), [first, last.on_event])
+    assert same(registry.notify(), 2)
+    assert same(names(log), ["first", "last"])
+
+
 # --------------------------------------------------------------------------- unregister
 
 
+@pytest.mark.clause("C9")
 def test_unregister_removes_a_function(registry: WeakObserverRegistry, log: Log) -> None:
     a, b = make_function(log, "a"), make_function(log, "b")
     registry.register(a)
@@ -348,6 +547,7 @@ def test_unregister_removes_a_function(registry: WeakObserverRegistry, log: Log)
     assert same(names(log), ["b"])
 
 
+@pytest.mark.clause("C1", "C9")
 def test_unregister_removes_a_bound_method_given_a_fresh_access(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -360,6 +560,7 @@ def test_unregister_removes_a_bound_method_given_a_fresh_access(
     assert same(log, [])
 
 
+@pytest.mark.clause("C10")
 def test_unregister_of_an_unknown_observer_raises_key_error(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -375,6 +576,7 @@ def test_unregister_of_an_unknown_observer_raises_key_error(
     assert len(registry) == 1
 
 
+@pytest.mark.clause("C10")
 def test_unregister_twice_raises_key_error_the_second_time(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -385,6 +587,7 @@ def test_unregister_twice_raises_key_error_the_second_time(
         registry.unregister(fn)
 
 
+@pytest.mark.clause("C11")
 def test_registering_again_after_unregister_appends_at_the_end(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -404,6 +607,7 @@ def test_registering_again_after_unregister_appends_at_the_end(
 # --------------------------------------------------------------------------- iteration
 
 
+@pytest.mark.clause("C17")
 def test_iteration_yields_live_observers_in_order_equal_to_the_registered_ones(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -422,6 +626,7 @@ def test_iteration_yields_live_observers_in_order_equal_to_the_registered_ones(
     assert same(log, [("l", ("direct",), {})])
 
 
+@pytest.mark.clause("C18")
 def test_registering_and_unregistering_while_iterating_is_safe(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -443,6 +648,7 @@ def test_registering_and_unregistering_while_iterating_is_safe(
 # --------------------------------------------------------------------------- rejected observers
 
 
+@pytest.mark.clause("C8")
 def test_register_rejects_a_callable_object_that_cannot_be_weakly_referenced(
     registry: WeakObserverRegistry,
 ) -> None:
@@ -453,6 +659,7 @@ def test_register_rejects_a_callable_object_that_cannot_be_weakly_referenced(
     assert same(registry.notify(), 0)
 
 
+@pytest.mark.clause("C8")
 def test_register_rejects_a_bound_method_of_a_slotted_object(
     registry: WeakObserverRegistry,
 ) -> None:
@@ -463,6 +670,7 @@ def test_register_rejects_a_bound_method_of_a_slotted_object(
     assert same(registry.notify(), 0)
 
 
+@pytest.mark.clause("C8")
 def test_register_rejects_a_non_callable(registry: WeakObserverRegistry) -> None:
     class NotCallable:
         pass
@@ -476,6 +684,7 @@ def test_register_rejects_a_non_callable(registry: WeakObserverRegistry) -> None
 # --------------------------------------------------------------------------- errors and reentrancy
 
 
+@pytest.mark.clause("C14")
 def test_an_observer_exception_propagates_unchanged_and_stops_this_notify(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -496,6 +705,7 @@ def test_an_observer_exception_propagates_unchanged_and_stops_this_notify(
     assert len(registry) == 3
 
 
+@pytest.mark.clause("C15")
 def test_observer_unregistering_itself_does_not_make_notify_skip_the_next_one(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -515,6 +725,7 @@ def test_observer_unregistering_itself_does_not_make_notify_skip_the_next_one(
     assert same(names(log), ["after", "last"])
 
 
+@pytest.mark.clause("C15")
 def test_observer_registered_during_notify_is_first_called_by_the_next_notify(
     registry: WeakObserverRegistry, log: Log
 ) -> None:
@@ -535,6 +746,7 @@ def test_observer_registered_during_notify_is_first_called_by_the_next_notify(
     assert same(names(log), ["spawner", "tail", "late0", "late1", "late2"])
 
 
+@pytest.mark.clause("C3")
 def test_registries_are_independent(log: Log) -> None:
     first, second = WeakObserverRegistry(), WeakObserverRegistry()
     fn = make_function(log, "fn")
@@ -630,12 +842,15 @@ class RegistryMachine(RuleBasedStateMachine):
 RegistryMachine.TestCase.settings = settings(
     max_examples=60, stateful_step_count=35, report_multiple_bugs=False
 )
-test_registry_stateful_against_a_model_of_live_registered_observers = RegistryMachine.TestCase
+test_registry_stateful_against_a_model_of_live_registered_observers = pytest.mark.clause(
+    "C6", "C7", "C9", "C10", "C12", "C13", "C16", "C17"
+)(RegistryMachine.TestCase)
 
 
 # --------------------------------------------------------------------------- memory
 
 
+@pytest.mark.clause("C20")
 @pytest.mark.performance
 def test_dead_entries_do_not_pile_up_when_short_lived_observers_come_and_go() -> None:
     """10,000 short-lived listeners register and die, with a notify every 100 of them.
@@ -670,3 +885,31 @@ def test_dead_entries_do_not_pile_up_when_short_lived_observers_come_and_go() ->
     assert len(registry) == 1
     assert len(log) == 105
     assert grown < 400_000, f"memory grew by {grown} bytes over 10,000 dead observers"
+
+
+@pytest.mark.clause("C20")
+@pytest.mark.performance
+def test_memory_of_many_observers_that_died_together_is_released() -> None:
+    """1,000 listeners alive at once, registered, then all dropped.
+
+    No later observer reuses their memory, so a registry that keeps dead entries until the slot is
+    needed again (or until some later call purges them) still holds 1,000 of them (over half a MB).
+    """
+    registry = WeakObserverRegistry()
+    keeper = Listener([], "keeper")
+    registry.register(keeper.on_event)
+    collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        crowd = [Listener([], "short") for _ in range(1_000)]
+        for listener in crowd:
+            registry.register(listener.on_event)
+        assert len(registry) == 1_001
+        del crowd, listener
+        collect()
+        kept = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert len(registry) == 1
+    assert kept < 200_000, f"{kept} bytes still held after 1,000 observers died"
