@@ -15,6 +15,7 @@ every mutant's outcome and diff, for `cr-report` and `cr-html`.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import tomllib
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grader import pyast
 from grader.catalog import Exercise
 from grader.errors import BadInputError
 from grader.grading import grade_exercises
@@ -57,18 +59,24 @@ class Equivalent(BaseModel):
         return (self.file, self.line, self.column, self.operator)
 
 
-class _EquivalentsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Equivalents(BaseModel):
+    """An exercise's `equivalent_mutants.toml`."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Why every mutant inside a type annotation is equivalent, when it is: the module has
+    # `from __future__ import annotations` and nothing evaluates its hints (as pydantic and
+    # FastAPI would). Empty: annotation mutants are judged one by one like any other.
+    annotations: str = ""
     mutant: list[Equivalent] = []
 
 
-def load_equivalents(exercise: Exercise) -> list[Equivalent]:
+def load_equivalents(exercise: Exercise) -> Equivalents:
     path = exercise.path / EQUIVALENTS_FILE
     if not path.is_file():
-        return []
+        return Equivalents()
     try:
-        return _EquivalentsFile.model_validate(tomllib.loads(path.read_text("utf-8"))).mutant
+        return Equivalents.model_validate(tomllib.loads(path.read_text("utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise BadInputError(f"{path}: {error}") from None
     except ValidationError as error:
@@ -89,6 +97,7 @@ class Mutation:
     before: str  # the line as the reference has it
     after: str  # the line as the mutant has it (empty when the mutant removes it)
     files: dict[str, bytes]
+    in_annotation: bool  # the mutated position lies inside a type annotation
 
     @property
     def key(self) -> tuple[str, int, int, str]:
@@ -111,6 +120,23 @@ def _changed_line(original: str, mutated: str, line: int) -> tuple[str, str]:
     return old[line - 1].strip() if line <= len(old) else "", ""
 
 
+def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the type annotations of a module are: (line, column) from, to (exclusive)."""
+    spans = []
+    for node in ast.walk(pyast.parse(source)):
+        found: list[ast.expr | None] = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node.returns)
+        elif isinstance(node, ast.arg | ast.AnnAssign):
+            found.append(node.annotation)
+        spans += [
+            ((a.lineno, a.col_offset), (a.end_lineno or a.lineno, a.end_col_offset or 0))
+            for a in found
+            if a is not None
+        ]
+    return spans
+
+
 def make_mutations(exercise: Exercise, session: Path) -> list[Mutation]:
     """Every mutant cosmic-ray makes of the exercise's reference, recorded in a fresh session."""
     reference = exercise.read_solution(exercise.reference_dir)
@@ -119,6 +145,7 @@ def make_mutations(exercise: Exercise, session: Path) -> list[Mutation]:
     }
     session.parent.mkdir(parents=True, exist_ok=True)
     session.unlink(missing_ok=True)
+    annotations = {name: annotation_spans(text) for name, text in sources.items()}
     paths = {name: exercise.reference_dir / name for name in sources}
     by_path = {str(path): name for name, path in paths.items()}
     mutations = []
@@ -145,6 +172,7 @@ def make_mutations(exercise: Exercise, session: Path) -> list[Mutation]:
                     before=before,
                     after=after,
                     files={**reference, name: mutated.encode("utf-8")},
+                    in_annotation=any(a <= (line, column) < b for a, b in annotations[name]),
                 )
             )
     return sorted(mutations, key=lambda m: m.key)
@@ -223,9 +251,12 @@ def run_mutation(
     for exercise in code:
         mine = [o for o in outcomes if o.mutation.exercise.id == exercise.id]
         _record(session_dir / f"{exercise.id}.sqlite", mine)
-        listed = {e.key: e for e in equivalents[exercise.id]}
+        listed = {e.key: e for e in equivalents[exercise.id].mutant}
+        unevaluated = bool(equivalents[exercise.id].annotations)
         survivors = [o.mutation for o in mine if not o.killed]
-        unexplained = [m for m in survivors if m.key not in listed]
+        unexplained = [
+            m for m in survivors if m.key not in listed and not (unevaluated and m.in_annotation)
+        ]
         surviving_keys = {m.key for m in survivors}
         scores.append(
             ExerciseScore(
@@ -234,7 +265,7 @@ def run_mutation(
                 killed=sum(o.killed for o in mine),
                 equivalent=len(survivors) - len(unexplained),
                 survivors=unexplained,
-                stale=[e for e in equivalents[exercise.id] if e.key not in surviving_keys],
+                stale=[e for e in equivalents[exercise.id].mutant if e.key not in surviving_keys],
             )
         )
     return scores

@@ -13,7 +13,14 @@ import pytest
 
 from grader.catalog import Catalog
 from grader.errors import BadInputError
-from grader.mutation import EQUIVALENTS_FILE, REQUIRED_SCORE, run_mutation
+from grader.mutation import (
+    EQUIVALENTS_FILE,
+    REQUIRED_SCORE,
+    annotation_spans,
+    load_equivalents,
+    make_mutations,
+    run_mutation,
+)
 from grader.sandboxes.local import LocalSandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exercises"
@@ -100,3 +107,30 @@ def test_a_malformed_equivalents_file_is_bad_input(tmp_path: Path) -> None:
     (catalog["adder"].path / EQUIVALENTS_FILE).write_text('[[mutant]]\nline = "three"\n')
     with pytest.raises(BadInputError, match=r"equivalent_mutants\.toml: mutant\.0\.line"):
         run_mutation(list(catalog), LocalSandbox(), tmp_path / "s")
+
+
+def test_mutants_inside_annotations_are_marked_and_one_reason_can_cover_them(
+    tmp_path: Path,
+) -> None:
+    catalog = adder_catalog(tmp_path)
+    reference = catalog["adder"].reference_dir / "solution.py"
+    reference.write_text(
+        "from __future__ import annotations\n\n\n"
+        "def add(a: int | None, b: int) -> int:\n"
+        "    total: int | None = (a or 0) + b\n"
+        "    return total\n"
+    )
+    assert sorted(annotation_spans(reference.read_text())) == [
+        ((4, 11), (4, 21)),
+        ((4, 26), (4, 29)),
+        ((4, 34), (4, 37)),
+        ((5, 11), (5, 21)),
+    ]
+    mutations = make_mutations(catalog["adder"], tmp_path / "s.sqlite")
+    inside = {(m.line, m.operator) for m in mutations if m.in_annotation}
+    outside = {(m.line, m.operator) for m in mutations if not m.in_annotation}
+    assert (4, "core/ReplaceBinaryOperator_BitOr_BitAnd") in inside
+    assert (5, "core/ReplaceBinaryOperator_Add_Sub") in outside
+    assert {line for line, _ in inside} == {4} and {line for line, _ in outside} == {5}
+    (catalog["adder"].path / EQUIVALENTS_FILE).write_text('annotations = "never evaluated"\n')
+    assert load_equivalents(catalog["adder"]).annotations == "never evaluated"
