@@ -38,12 +38,13 @@ class TTLCache(Generic[K, V]):
 
     def get(self, key: K) -> V:
         """Return the fresh value for ``key`` (a hit) or raise KeyError (a miss)."""
-        entry = self._fresh_entry(key)
-        if entry is None:
+        try:
+            value = self._fresh_value(key)
+        except KeyError:
             self.misses += 1
-            raise KeyError(key)
+            raise
         self.hits += 1
-        return entry.value
+        return value
 
     def set(self, key: K, value: V) -> None:
         """Store ``value``; it stays fresh while ``clock() < now + ttl``."""
@@ -56,27 +57,29 @@ class TTLCache(Generic[K, V]):
     def get_or_load(self, key: K, loader: Callable[[K], V]) -> V:
         """Cache-aside: return the cached value, or load, store and return it.
 
-        The entry is returned (not its value tested for truthiness), so falsy values such as
-        ``None`` or ``0`` are cached like any other. ``set`` reads the clock *after* the loader
-        returns: a slow load must not eat into the freshly loaded value's lifetime. A loader
-        that raises stores nothing.
+        A miss is a KeyError, not a falsy value, so values such as ``None`` or ``0`` are cached
+        like any other. ``set`` reads the clock *after* the loader returns: a slow load must not
+        eat into the freshly loaded value's lifetime. A loader that raises stores nothing.
         """
-        entry = self._fresh_entry(key)
-        if entry is not None:
+        try:
+            value = self._fresh_value(key)
+        except KeyError:
+            pass  # the loader is called outside the handler: its errors get no KeyError context
+        else:
             self.hits += 1
-            return entry.value
+            return value
         self.misses += 1
         value = loader(key)
         self.set(key, value)
         return value
 
-    def _fresh_entry(self, key: K) -> _Entry[V] | None:
-        """The entry for ``key`` if it has not expired; an expired one is removed (lazy expiry)."""
-        entry = self._entries.get(key)
-        if entry is not None and self._clock() >= entry.expires_at:
+    def _fresh_value(self, key: K) -> V:
+        """The value of ``key``'s fresh entry, else KeyError; an expired one is removed (lazy expiry)."""
+        entry = self._entries[key]
+        if self._clock() >= entry.expires_at:
             del self._entries[key]
-            entry = None
-        return entry
+            raise KeyError(key)
+        return entry.value
 
 
 class Store(Protocol[K_contra, V]):

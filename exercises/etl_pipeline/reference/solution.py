@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -128,7 +128,13 @@ class Report:
         return len(self.rejections)
 
 
-def parse_orders(source: str | TextIO) -> Iterator[Order | Rejection]:
+# Evaluated aliases rather than inline unions: the signatures read the same, and a typo here
+# fails at import instead of hiding in an annotation that is never evaluated.
+Source: TypeAlias = str | TextIO  # the CSV text itself, or a text file-like object
+Item: TypeAlias = Order | Rejection
+
+
+def parse_orders(source: Source) -> Iterator[Item]:
     """Yield an ``Order`` or a ``Rejection`` for every row of ``source``, lazily, in order.
 
     ``source`` is the CSV text itself or a text file-like object.
@@ -153,7 +159,7 @@ def parse_orders(source: str | TextIO) -> Iterator[Order | Rejection]:
             yield Rejection(first_line, _field_errors(error))
 
 
-def summarize(source: str | TextIO) -> Report:
+def summarize(source: Source) -> Report:
     """Run the whole pipeline and return counts, rejections and totals per country."""
     report = Report()
     for item in parse_orders(source):

@@ -14,9 +14,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
+from typing import TypeAlias
 
 LOCK_TIMEOUT_S = 60.0  # how long a connection waits for another one's write lock
+
+# An evaluated alias, not an inline union: a typo here fails at import.
+Path: TypeAlias = str | os.PathLike[str]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -76,7 +79,7 @@ class Ledger:
     path, and SQLite's locking (waited for up to ``LOCK_TIMEOUT_S``) serialises their writes.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: Path) -> None:
         # isolation_level=None: no implicit transactions; every transaction is explicit below.
         self._db = sqlite3.connect(path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
         self._db.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
@@ -88,13 +91,8 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()  # whatever happened in the block: an exception still propagates
 
     def open_account(self, account_id: str, balance_cents: int = 0) -> None:
         """Create an account; ValueError for a negative balance or an id already in use."""

@@ -17,7 +17,8 @@ LATEST_VERSION = 5
 
 Record = dict[str, Any]
 
-_PRICE = re.compile(r"(\d+)(?:\.(\d{1,2}))?")
+# [0-9], not \d: \d also matches other scripts' digits ("١٢"), which are not prices here.
+_PRICE = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?")
 
 
 class MigrationError(ValueError):

@@ -122,10 +122,22 @@ def _attempt(
         except Exception as error:  # BaseException (KeyboardInterrupt...) must stop the run
             if attempt == attempts:
                 return TaskResult("failed", attempt, error)
-            sleep(min(base_delay * backoff ** (attempt - 1), max_delay))
+            sleep(_delay(attempt, base_delay, backoff, max_delay))
         else:
             return TaskResult("success", attempt)
     raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _delay(retry: int, base_delay: float, backoff: float, max_delay: float) -> float:
+    """``min(base_delay * backoff ** (retry - 1), max_delay)``, also for a retry in the thousands.
+
+    A float power past about 1e308 raises OverflowError rather than giving infinity; the true
+    product is then far beyond any cap (or exactly 0 when ``base_delay`` is 0).
+    """
+    try:
+        return min(base_delay * backoff ** (retry - 1), max_delay)
+    except OverflowError:
+        return 0.0 if base_delay == 0 else max_delay
 
 
 def _validate(tasks: Sequence[Task]) -> dict[str, int]:

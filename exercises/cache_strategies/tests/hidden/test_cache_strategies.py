@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
+import math
+import time
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -90,18 +95,144 @@ def cache(clock: FakeClock) -> TTLCache[Any, Any]:
 # ---------------------------------------------------------------- TTLCache basics
 
 
+@pytest.mark.clause("C1")
+def test_ttl_by_keyword_and_clock_only_by_keyword() -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(ttl=5, clock=clock)
+    cache.set("k", "v")
+    clock.advance(5)
+    with pytest.raises(KeyError):
+        cache.get("k")
+    with pytest.raises(TypeError):
+        TTLCache(5, clock)  # type: ignore[misc]
+
+
+@pytest.mark.clause("C2")
 @pytest.mark.parametrize("ttl", [0, -1, -0.5])
 def test_ttl_must_be_positive(ttl: float) -> None:
     with pytest.raises(ValueError):
         TTLCache(ttl, clock=FakeClock())
 
 
+@pytest.mark.clause("C2")
+def test_ttl_nan_is_not_positive() -> None:
+    with pytest.raises(ValueError):
+        TTLCache(math.nan, clock=FakeClock())
+
+
+@pytest.mark.clause("C2", "C4")
+@pytest.mark.parametrize("ttl", [1e-9, 1, 0.5, math.inf])
+def test_any_positive_ttl_is_accepted(ttl: float) -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(ttl, clock=clock)
+    cache.set("k", "v")
+    assert same(cache.get("k"), "v")
+    clock.advance(ttl if ttl < math.inf else 1e300)
+    if ttl < math.inf:
+        with pytest.raises(KeyError):
+            cache.get("k")
+    else:
+        assert same(cache.get("k"), "v")
+
+
+class Payload:
+    """A value the test can watch with a weak reference."""
+
+
+def _expired_read_releases(
+    read: Callable[[TTLCache[str, Any]], object], expected: tuple[str, object]
+) -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, Any] = TTLCache(TTL, clock=clock)
+    value = Payload()
+    watcher = weakref.ref(value)
+    cache.set("k", value)
+    assert cache.get("k") is value
+    del value
+    clock.advance(TTL)
+    try:
+        outcome: tuple[str, object] = ("returned", read(cache))
+    except LookupError as error:  # KeyError included; the traceback goes with the except block
+        outcome = ("raised", type(error).__name__)
+    gc.collect()
+    assert watcher() is None, "the expired value is still held after a read found it expired"
+    assert same(outcome, expected)
+
+
+def _fail(key: str) -> object:
+    raise LookupError(key)
+
+
+@pytest.mark.clause("C6")
+def test_an_expired_entry_found_by_get_is_released() -> None:
+    _expired_read_releases(lambda cache: cache.get("k"), ("raised", "KeyError"))
+
+
+@pytest.mark.clause("C6", "C10")
+def test_an_expired_entry_found_by_a_failing_get_or_load_is_released() -> None:
+    _expired_read_releases(lambda cache: cache.get_or_load("k", _fail), ("raised", "LookupError"))
+
+
+@pytest.mark.clause("C6", "C9")
+def test_an_expired_entry_replaced_by_get_or_load_is_released() -> None:
+    _expired_read_releases(
+        lambda cache: cache.get_or_load("k", lambda key: "new"), ("returned", "new")
+    )
+
+
+@pytest.mark.clause("C3")
+def test_the_injected_clock_is_the_only_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_clock() -> float:
+        raise AssertionError("use the injected clock")
+
+    for name in ("time", "monotonic", "perf_counter", "process_time"):
+        monkeypatch.setattr(time, name, no_clock)
+    for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
+        monkeypatch.setattr(time, name, no_clock)
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(TTL, clock=clock)
+    cache.set("a", "1")
+    assert same(cache.get_or_load("b", lambda key: "2"), "2")
+    clock.advance(TTL - 1)
+    assert same(cache.get("a"), "1")
+    clock.advance(1)
+    with pytest.raises(KeyError):
+        cache.get("a")
+    store = FakeStore({"x": 1})
+    wt: WriteThroughCache[str, int] = WriteThroughCache(store, TTL, clock=clock)
+    wt.write("y", 2)
+    assert same((wt.read("x"), wt.read("y")), (1, 2))
+    clock.advance(TTL)
+    assert same(wt.read("y"), 2)
+    assert same(store.reads, 2)
+
+
+@pytest.mark.clause("C3")
+def test_the_default_clock_is_monotonic_not_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache: TTLCache[str, str] = TTLCache(3600)
+    cache.set("k", "v")
+    wt: WriteThroughCache[str, int] = WriteThroughCache(FakeStore(), 3600)
+    wt.write("k", 1)
+    for cls in (TTLCache, WriteThroughCache):
+        default = inspect.signature(cls).parameters["clock"].default
+        if callable(default):  # a default looked up when called is checked below
+            assert default is time.monotonic, f"{cls.__name__}'s default clock is {default!r}"
+    real_time = time.time()
+    monkeypatch.setattr(time, "time", lambda: real_time + 10**7)  # the wall clock jumps
+    monkeypatch.setattr(time, "time_ns", lambda: int((real_time + 10**7) * 1e9))
+    assert same(cache.get("k"), "v")
+    assert same(wt.read("k"), 1)
+    assert same(wt.cache.misses, 0)
+
+
+@pytest.mark.clause("C5", "C12")
 def test_get_of_a_missing_key_is_a_miss_raising_key_error(cache: TTLCache[Any, Any]) -> None:
     with pytest.raises(KeyError):
         cache.get("nope")
     assert same((cache.hits, cache.misses), (0, 1))
 
 
+@pytest.mark.clause("C5", "C12")
 def test_set_then_get_is_a_hit(cache: TTLCache[Any, Any]) -> None:
     cache.set("k", "v")
     assert same(cache.get("k"), "v")
@@ -109,12 +240,14 @@ def test_set_then_get_is_a_hit(cache: TTLCache[Any, Any]) -> None:
     assert same((cache.hits, cache.misses), (2, 0))
 
 
+@pytest.mark.clause("C4")
 def test_entry_is_fresh_until_just_before_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
     cache.set("k", "v")
     clock.advance(TTL - 0.5)
     assert same(cache.get("k"), "v")
 
 
+@pytest.mark.clause("C4", "C5", "C12")
 def test_entry_expires_at_exactly_ttl(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
     cache.set("k", "v")
     clock.advance(TTL)
@@ -123,6 +256,7 @@ def test_entry_expires_at_exactly_ttl(cache: TTLCache[Any, Any], clock: FakeCloc
     assert same((cache.hits, cache.misses), (0, 1))
 
 
+@pytest.mark.clause("C4", "C5", "C12")
 def test_expired_entry_stays_expired_and_can_be_set_again(
     cache: TTLCache[Any, Any], clock: FakeClock
 ) -> None:
@@ -137,6 +271,7 @@ def test_expired_entry_stays_expired_and_can_be_set_again(
     assert same((cache.hits, cache.misses), (1, 2))
 
 
+@pytest.mark.clause("C4")
 def test_set_replaces_the_value_and_restarts_the_ttl(
     cache: TTLCache[Any, Any], clock: FakeClock
 ) -> None:
@@ -150,6 +285,7 @@ def test_set_replaces_the_value_and_restarts_the_ttl(
         cache.get("k")
 
 
+@pytest.mark.clause("C7", "C12")
 def test_delete_removes_and_ignores_absent_keys_without_counting(
     cache: TTLCache[Any, Any],
 ) -> None:
@@ -162,6 +298,7 @@ def test_delete_removes_and_ignores_absent_keys_without_counting(
     assert same((cache.hits, cache.misses), (0, 1))
 
 
+@pytest.mark.clause("C4", "C13")
 def test_keys_are_independent_and_any_hashable(cache: TTLCache[Any, Any], clock: FakeClock) -> None:
     cache.set(("user", 1), "ada")
     clock.advance(5)
@@ -174,6 +311,22 @@ def test_keys_are_independent_and_any_hashable(cache: TTLCache[Any, Any], clock:
     assert same(cache.get(3), "three")
 
 
+@pytest.mark.clause("C13")
+@pytest.mark.parametrize("key", [None, 0, "", (), (1, "a"), frozenset({2}), False])
+def test_falsy_and_composite_keys_work(cache: TTLCache[Any, Any], key: Hashable) -> None:
+    cache.set(key, "set")
+    assert same(cache.get(key), "set")
+    cache.delete(key)
+    loader = Loader("loaded")
+    assert same(cache.get_or_load(key, loader), "loaded")
+    assert same(cache.get_or_load(key, loader), "loaded")
+    assert same(loader.keys, [key])
+    assert same((cache.hits, cache.misses), (2, 1))
+    with pytest.raises(KeyError):
+        cache.get("some other key")
+
+
+@pytest.mark.clause("C11", "C12")
 @pytest.mark.parametrize("value", [None, 0, "", False, (), 0.0])
 def test_falsy_values_are_cached_like_any_other(cache: TTLCache[Any, Any], value: object) -> None:
     cache.set("k", value)
@@ -188,6 +341,7 @@ def test_falsy_values_are_cached_like_any_other(cache: TTLCache[Any, Any], value
 # ---------------------------------------------------------------- cache-aside
 
 
+@pytest.mark.clause("C8", "C9", "C12")
 def test_get_or_load_loads_once_then_hits(cache: TTLCache[Any, Any]) -> None:
     loader = Loader({"id": 1})
     assert same(cache.get_or_load(1, loader), {"id": 1})
@@ -196,6 +350,7 @@ def test_get_or_load_loads_once_then_hits(cache: TTLCache[Any, Any]) -> None:
     assert same((cache.hits, cache.misses), (1, 1))
 
 
+@pytest.mark.clause("C8")
 def test_get_or_load_returns_what_was_set(cache: TTLCache[Any, Any]) -> None:
     cache.set("k", "cached")
     loader = Loader("loaded")
@@ -203,6 +358,7 @@ def test_get_or_load_returns_what_was_set(cache: TTLCache[Any, Any]) -> None:
     assert same(loader.keys, [])
 
 
+@pytest.mark.clause("C4", "C9", "C12")
 def test_get_or_load_reloads_after_expiry_with_a_fresh_ttl(
     cache: TTLCache[Any, Any], clock: FakeClock
 ) -> None:
@@ -216,6 +372,7 @@ def test_get_or_load_reloads_after_expiry_with_a_fresh_ttl(
     assert same((cache.hits, cache.misses), (1, 2))
 
 
+@pytest.mark.clause("C9")
 def test_loaded_value_is_stored_with_the_time_after_the_loader_returned(
     cache: TTLCache[Any, Any], clock: FakeClock
 ) -> None:
@@ -228,6 +385,7 @@ def test_loaded_value_is_stored_with_the_time_after_the_loader_returned(
         cache.get("k")
 
 
+@pytest.mark.clause("C10", "C12")
 def test_loader_exception_propagates_and_nothing_is_cached(cache: TTLCache[Any, Any]) -> None:
     error = ConnectionError("db down")
     calls: list[str] = []
@@ -246,6 +404,7 @@ def test_loader_exception_propagates_and_nothing_is_cached(cache: TTLCache[Any, 
     assert same((cache.hits, cache.misses), (0, 3))
 
 
+@pytest.mark.clause("C6", "C10")
 def test_failed_reload_does_not_bring_back_the_expired_value(
     cache: TTLCache[Any, Any], clock: FakeClock
 ) -> None:
@@ -334,7 +493,9 @@ class TTLCacheMachine(RuleBasedStateMachine):
 
 
 TTLCacheMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
-test_ttl_cache_state_machine_matches_the_model = TTLCacheMachine.TestCase
+test_ttl_cache_state_machine_matches_the_model = pytest.mark.clause(
+    "C4", "C5", "C7", "C8", "C9", "C10", "C11", "C12"
+)(TTLCacheMachine.TestCase)
 
 
 # ---------------------------------------------------------------- write-through
@@ -350,10 +511,34 @@ def wt(store: FakeStore, clock: FakeClock) -> WriteThroughCache[Any, Any]:
     return WriteThroughCache(store, TTL, clock=clock)
 
 
+@pytest.mark.clause("C15")
+@pytest.mark.parametrize("ttl", [0, -5, math.nan])
+def test_write_through_rejects_a_bad_ttl_like_its_cache(ttl: float) -> None:
+    store = FakeStore()
+    with pytest.raises(ValueError):
+        WriteThroughCache(store, ttl, clock=FakeClock())
+    assert same(store.calls, [])
+
+
+@pytest.mark.clause("C14")
+def test_write_through_arguments_by_keyword_and_clock_only_by_keyword() -> None:
+    clock = FakeClock()
+    store = FakeStore({"k": 1})
+    wt: WriteThroughCache[str, int] = WriteThroughCache(store=store, ttl=5, clock=clock)
+    assert same(wt.read("k"), 1)
+    clock.advance(5)
+    assert same(wt.read("k"), 1)
+    assert same(store.reads, 2)
+    with pytest.raises(TypeError):
+        WriteThroughCache(store, 5, clock)  # type: ignore[misc]
+
+
+@pytest.mark.clause("C15")
 def test_write_through_exposes_its_ttl_cache(wt: WriteThroughCache[Any, Any]) -> None:
     assert isinstance(wt.cache, TTLCache)
 
 
+@pytest.mark.clause("C15", "C16")
 def test_read_miss_reads_the_store_once_then_serves_from_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -364,6 +549,7 @@ def test_read_miss_reads_the_store_once_then_serves_from_cache(
     assert same((wt.cache.hits, wt.cache.misses), (2, 1))
 
 
+@pytest.mark.clause("C17")
 def test_read_of_a_key_the_store_lacks_raises_key_error_and_caches_nothing(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -376,6 +562,7 @@ def test_read_of_a_key_the_store_lacks_raises_key_error_and_caches_nothing(
     assert same(wt.read("nobody"), 0)
 
 
+@pytest.mark.clause("C16")
 def test_read_rereads_the_store_after_the_ttl(
     wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
 ) -> None:
@@ -388,6 +575,7 @@ def test_read_rereads_the_store_after_the_ttl(
     assert same(store.reads, 2)
 
 
+@pytest.mark.clause("C18", "C22")
 def test_write_goes_to_the_store_then_the_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -398,6 +586,7 @@ def test_write_goes_to_the_store_then_the_cache(
     assert same(store.reads, 0)
 
 
+@pytest.mark.clause("C18")
 def test_write_replaces_a_cached_value_without_reading_the_store(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -408,6 +597,7 @@ def test_write_replaces_a_cached_value_without_reading_the_store(
     assert same(store.reads, 1)
 
 
+@pytest.mark.clause("C18")
 def test_written_value_is_fresh_for_a_full_ttl(
     wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
 ) -> None:
@@ -420,6 +610,7 @@ def test_written_value_is_fresh_for_a_full_ttl(
     assert same(store.reads, 1)
 
 
+@pytest.mark.clause("C19")
 def test_failed_write_propagates_and_leaves_the_cached_value(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -433,6 +624,7 @@ def test_failed_write_propagates_and_leaves_the_cached_value(
     assert same(store.reads, 1)
 
 
+@pytest.mark.clause("C19")
 def test_failed_write_of_an_uncached_key_caches_nothing(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -445,6 +637,7 @@ def test_failed_write_of_an_uncached_key_caches_nothing(
     assert same(store.reads, 1)
 
 
+@pytest.mark.clause("C19")
 def test_failed_write_keeps_the_original_expiry(
     wt: WriteThroughCache[Any, Any], store: FakeStore, clock: FakeClock
 ) -> None:
@@ -459,6 +652,7 @@ def test_failed_write_keeps_the_original_expiry(
     assert same(store.reads, 2)
 
 
+@pytest.mark.clause("C20")
 def test_delete_removes_from_store_and_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -470,11 +664,13 @@ def test_delete_removes_from_store_and_cache(
     assert same(store.reads, 2)
 
 
+@pytest.mark.clause("C20", "C22")
 def test_delete_of_an_absent_key_is_fine(wt: WriteThroughCache[Any, Any], store: FakeStore) -> None:
     wt.delete("nobody")
     assert same(store.calls, [("delete", "nobody")])
 
 
+@pytest.mark.clause("C21")
 def test_failed_delete_propagates_and_leaves_the_cache(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -488,6 +684,7 @@ def test_failed_delete_propagates_and_leaves_the_cache(
     assert same(store.reads, 1)
 
 
+@pytest.mark.clause("C11", "C16")
 def test_write_through_caches_falsy_values(
     wt: WriteThroughCache[Any, Any], store: FakeStore
 ) -> None:
@@ -574,7 +771,9 @@ class WriteThroughMachine(RuleBasedStateMachine):
 
 
 WriteThroughMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25)
-test_write_through_state_machine_cache_and_store_never_disagree = WriteThroughMachine.TestCase
+test_write_through_state_machine_cache_and_store_never_disagree = pytest.mark.clause(
+    "C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22"
+)(WriteThroughMachine.TestCase)
 
 
 # ---------------------------------------------------------------- hot keys (performance)
@@ -584,6 +783,7 @@ TICK = 0.01  # the clock moves 10 ms per read: 100 s in all, ten 9.995 s windows
 WINDOW = 9.995  # not a multiple of TICK, so no read lands exactly on an expiry instant
 
 
+@pytest.mark.clause("C8", "C9")
 @pytest.mark.performance
 def test_hot_key_cache_aside_loads_once_per_ttl_window() -> None:
     clock = FakeClock(0)
@@ -596,6 +796,7 @@ def test_hot_key_cache_aside_loads_once_per_ttl_window() -> None:
     assert same((cache.hits, cache.misses), (READS - 10, 10))
 
 
+@pytest.mark.clause("C16")
 @pytest.mark.performance
 def test_hot_key_write_through_reads_the_store_once_per_ttl_window() -> None:
     clock = FakeClock(0)
@@ -607,6 +808,7 @@ def test_hot_key_write_through_reads_the_store_once_per_ttl_window() -> None:
     assert same(store.reads, 10), f"{store.reads} store reads for {READS} reads of one key"
 
 
+@pytest.mark.clause("C18", "C22")
 @pytest.mark.performance
 def test_hot_key_written_often_is_never_read_from_the_store() -> None:
     clock = FakeClock(0)

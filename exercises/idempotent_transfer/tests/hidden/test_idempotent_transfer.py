@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import tempfile
 import threading
@@ -113,29 +114,86 @@ def check_audit_replays(ledger: Ledger, opening: dict[str, int]) -> list[Transfe
 # ---------------------------------------------------------------- accounts
 
 
+@pytest.mark.clause("C1", "C2", "C6")
+def test_one_connection_through_sqlite3_connect_with_a_long_timeout_closed_on_exit(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = sqlite3.connect
+    opened: list[tuple[tuple[Any, ...], dict[str, Any], sqlite3.Connection]] = []
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        connection = real_connect(*args, **kwargs)
+        opened.append((args, kwargs, connection))
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    ledger = Ledger(db)
+    with ledger as entered:
+        assert entered is ledger
+        entered.open_account("a", 5)
+        assert same(entered.balance("a"), 5)
+    assert len(opened) == 1, f"{len(opened)} connections opened by one Ledger"
+    args, kwargs, connection = opened[0]
+    timeout = kwargs.get("timeout", args[1] if len(args) > 1 else 5.0)
+    assert timeout >= 30, f"sqlite3.connect(..., timeout={timeout!r}): wait at least 30 s"
+    assert "factory" not in kwargs
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("SELECT 1")  # closed by the with statement
+
+
+@pytest.mark.clause("C6")
+def test_close_closes_the_connection(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = sqlite3.connect
+    opened: list[sqlite3.Connection] = []
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    ledger = Ledger(db)
+    ledger.open_account("a")
+    ledger.close()
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened[0].execute("SELECT 1")
+
+
+@pytest.mark.clause("C4")
+def test_transfer_is_a_frozen_dataclass(ledger: Ledger) -> None:
+    done = ledger.transfer("k", "alice", "bob", 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        done.amount_cents = 2  # type: ignore[misc]
+
+
+@pytest.mark.clause("C8", "C9")
 def test_open_account_and_balance(ledger: Ledger) -> None:
     assert same(ledger.balance("alice"), 10_000)
     assert same(ledger.balance("bob"), 0)
 
 
+@pytest.mark.clause("C5", "C9")
 def test_unknown_account_balance_raises(ledger: Ledger) -> None:
     with pytest.raises(UnknownAccount):
         ledger.balance("mallory")
     assert issubclass(UnknownAccount, TransferError)
 
 
+@pytest.mark.clause("C8")
 def test_open_account_rejects_a_duplicate_id(ledger: Ledger) -> None:
     with pytest.raises(ValueError):
         ledger.open_account("alice", 1)
     assert same(ledger.balance("alice"), 10_000)
 
 
+@pytest.mark.clause("C8")
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "100", None])
 def test_open_account_rejects_bad_balances(ledger: Ledger, bad: Any) -> None:
     with pytest.raises(ValueError):
         ledger.open_account("dave", bad)
 
 
+@pytest.mark.clause("C7", "C12")
 def test_everything_persists_across_ledgers_on_the_same_path(db: str) -> None:
     with Ledger(db) as first:
         first.open_account("a", 100)
@@ -148,6 +206,7 @@ def test_everything_persists_across_ledgers_on_the_same_path(db: str) -> None:
         assert same(second.balance("a"), 70)
 
 
+@pytest.mark.clause("C1", "C7")
 def test_two_ledgers_open_at_once_see_each_others_writes(db: str) -> None:
     with Ledger(db) as one, Ledger(db) as two:
         one.open_account("a", 100)
@@ -159,6 +218,7 @@ def test_two_ledgers_open_at_once_see_each_others_writes(db: str) -> None:
 # ---------------------------------------------------------------- transfers
 
 
+@pytest.mark.clause("C10", "C16", "C18")
 def test_transfer_moves_money_and_returns_the_record(ledger: Ledger) -> None:
     done = ledger.transfer("req-1", "alice", "bob", 2_500)
     assert isinstance(done, Transfer)
@@ -172,12 +232,14 @@ def test_transfer_moves_money_and_returns_the_record(ledger: Ledger) -> None:
     assert same_log(audit(ledger), [done])
 
 
+@pytest.mark.clause("C15")
 def test_transferring_the_whole_balance_leaves_zero(ledger: Ledger) -> None:
     done = ledger.transfer("all", "carol", "bob", 500)
     assert same((done.source_balance_after, done.destination_balance_after), (0, 500))
     assert same(ledger.balance("carol"), 0)
 
 
+@pytest.mark.clause("C5", "C15", "C17")
 def test_insufficient_funds_changes_nothing(ledger: Ledger) -> None:
     with pytest.raises(InsufficientFunds):
         ledger.transfer("too-much", "carol", "bob", 501)
@@ -186,6 +248,7 @@ def test_insufficient_funds_changes_nothing(ledger: Ledger) -> None:
     assert issubclass(InsufficientFunds, TransferError)
 
 
+@pytest.mark.clause("C17")
 def test_a_refused_key_can_be_retried_once_funds_arrive(ledger: Ledger) -> None:
     with pytest.raises(InsufficientFunds):
         ledger.transfer("pay-rent", "bob", "carol", 300)
@@ -195,6 +258,7 @@ def test_a_refused_key_can_be_retried_once_funds_arrive(ledger: Ledger) -> None:
     assert same([t.idempotency_key for t in audit(ledger)], ["salary", "pay-rent"])
 
 
+@pytest.mark.clause("C14", "C17")
 @pytest.mark.parametrize(("source", "destination"), [("mallory", "bob"), ("alice", "mallory")])
 def test_unknown_account_in_a_transfer_changes_nothing(
     ledger: Ledger, source: str, destination: str
@@ -207,6 +271,33 @@ def test_unknown_account_in_a_transfer_changes_nothing(
     ledger.transfer("k", "alice", "mallory", 100)  # the refused key was not recorded
 
 
+@pytest.mark.clause("C14")
+@pytest.mark.parametrize(
+    ("source", "destination"), [("bob", "mallory"), ("mallory", "bob"), ("mallory", "eve")]
+)
+def test_unknown_account_takes_precedence_over_insufficient_funds(
+    ledger: Ledger, source: str, destination: str
+) -> None:
+    with pytest.raises(UnknownAccount):
+        ledger.transfer("k", source, destination, 1_000_000)
+    assert same(
+        balances(ledger, ["alice", "bob", "carol"]), {"alice": 10_000, "bob": 0, "carol": 500}
+    )
+    assert same(audit(ledger), [])
+
+
+@pytest.mark.clause("C15", "C17")
+@pytest.mark.parametrize("amount", [10_001, 2**63 - 1, 2**63, 2**64 + 5, 10**30])
+def test_any_amount_above_the_balance_is_insufficient_funds(ledger: Ledger, amount: int) -> None:
+    with pytest.raises(InsufficientFunds):
+        ledger.transfer("big", "alice", "bob", amount)
+    assert same(balances(ledger, ["alice", "bob"]), {"alice": 10_000, "bob": 0})
+    assert same(audit(ledger), [])
+    done = ledger.transfer("big", "alice", "bob", 10_000)  # the refused key was not recorded
+    assert same((done.source_balance_after, done.destination_balance_after), (0, 10_000))
+
+
+@pytest.mark.clause("C11")
 @pytest.mark.parametrize("amount", [0, -100, 1.5, True, "100", None])
 def test_bad_amounts_are_value_errors(ledger: Ledger, amount: Any) -> None:
     with pytest.raises(ValueError):
@@ -215,12 +306,27 @@ def test_bad_amounts_are_value_errors(ledger: Ledger, amount: Any) -> None:
     assert same(audit(ledger), [])
 
 
+@pytest.mark.clause("C11")
 def test_same_source_and_destination_is_a_value_error(ledger: Ledger) -> None:
     with pytest.raises(ValueError):
         ledger.transfer("k", "alice", "alice", 100)
+    twin = "".join(["ali", "ce"])  # equal to "alice", but another object
+    with pytest.raises(ValueError):
+        ledger.transfer("k", "alice", twin, 100)
+    assert same(ledger.balance("alice"), 10_000)
     assert same(audit(ledger), [])
 
 
+@pytest.mark.clause("C11", "C12")
+@pytest.mark.parametrize("key", [" ", "\t", "0", "None"])
+def test_any_non_empty_str_is_a_key(ledger: Ledger, key: str) -> None:
+    done = ledger.transfer(key, "alice", "bob", 100)
+    assert same(checked(done).idempotency_key, key)
+    assert same_transfer(ledger.transfer(key, "alice", "bob", 100), done)
+    assert same(ledger.balance("alice"), 9_900)
+
+
+@pytest.mark.clause("C11")
 @pytest.mark.parametrize("key", ["", None, 42])
 def test_bad_keys_are_value_errors(ledger: Ledger, key: Any) -> None:
     with pytest.raises(ValueError):
@@ -228,6 +334,7 @@ def test_bad_keys_are_value_errors(ledger: Ledger, key: Any) -> None:
     assert same(audit(ledger), [])
 
 
+@pytest.mark.clause("C10", "C18")
 def test_transfer_ids_increase_and_balances_after_are_recorded(ledger: Ledger) -> None:
     first = ledger.transfer("1", "alice", "bob", 100)
     second = ledger.transfer("2", "bob", "carol", 40)
@@ -242,6 +349,7 @@ def test_transfer_ids_increase_and_balances_after_are_recorded(ledger: Ledger) -
 # ---------------------------------------------------------------- idempotency
 
 
+@pytest.mark.clause("C12")
 def test_replaying_a_key_returns_the_same_transfer_and_moves_nothing(ledger: Ledger) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     for _ in range(3):
@@ -250,6 +358,7 @@ def test_replaying_a_key_returns_the_same_transfer_and_moves_nothing(ledger: Led
     assert same_log(audit(ledger), [first])
 
 
+@pytest.mark.clause("C12")
 def test_replay_returns_the_original_balances_after_later_transfers(ledger: Ledger) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     ledger.transfer("req-2", "alice", "bob", 1_000)
@@ -258,6 +367,7 @@ def test_replay_returns_the_original_balances_after_later_transfers(ledger: Ledg
     assert same((again.source_balance_after, again.destination_balance_after), (7_500, 2_500))
 
 
+@pytest.mark.clause("C12")
 def test_replay_succeeds_even_when_the_transfer_would_now_be_refused(ledger: Ledger) -> None:
     first = ledger.transfer("drain", "carol", "bob", 500)
     assert same(ledger.balance("carol"), 0)
@@ -265,6 +375,7 @@ def test_replay_succeeds_even_when_the_transfer_would_now_be_refused(ledger: Led
     assert same(ledger.balance("bob"), 500)
 
 
+@pytest.mark.clause("C7", "C12")
 def test_replay_from_another_ledger_on_the_same_database(ledger: Ledger, db: str) -> None:
     first = ledger.transfer("req-1", "alice", "bob", 2_500)
     with Ledger(db) as other:
@@ -274,8 +385,15 @@ def test_replay_from_another_ledger_on_the_same_database(ledger: Ledger, db: str
 
 @pytest.mark.parametrize(
     ("source", "destination", "amount"),
-    [("alice", "bob", 2_501), ("alice", "carol", 2_500), ("carol", "bob", 2_500)],
+    [
+        ("alice", "bob", 2_501),
+        ("alice", "carol", 2_500),
+        ("carol", "bob", 2_500),
+        ("bob", "alice", 2_500),
+        ("alice", "bob", 2**64),
+    ],
 )
+@pytest.mark.clause("C5", "C13")
 def test_same_key_with_a_different_request_is_a_conflict(
     ledger: Ledger, source: str, destination: str, amount: int
 ) -> None:
@@ -378,7 +496,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=12)
-test_ledger_state_machine_matches_a_model = LedgerMachine.TestCase
+test_ledger_state_machine_matches_a_model = pytest.mark.clause(
+    "C8", "C9", "C10", "C12", "C13", "C14", "C15", "C16", "C17", "C18"
+)(LedgerMachine.TestCase)
 
 
 # ---------------------------------------------------------------- concurrency
@@ -401,6 +521,7 @@ def planned(thread: int, i: int) -> tuple[str, str, str, int]:
     return f"t{thread}-{i}", source, destination, amount
 
 
+@pytest.mark.clause("C1", "C3", "C12", "C18")
 def test_concurrent_threads_conserve_money_and_record_each_key_once(db: str) -> None:
     with Ledger(db) as setup:
         for account in ACCOUNTS:
@@ -578,6 +699,7 @@ def run_interleaved(
     return runs
 
 
+@pytest.mark.clause("C2", "C3")
 def test_no_lost_update_when_another_transfer_runs_between_any_two_statements(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -598,6 +720,7 @@ def test_no_lost_update_when_another_transfer_runs_between_any_two_statements(
         assert same(final["source"], 1_000 - 100 - (10 if b.result is not None else 0))
 
 
+@pytest.mark.clause("C2", "C3", "C12")
 def test_same_key_sent_between_any_two_statements_transfers_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

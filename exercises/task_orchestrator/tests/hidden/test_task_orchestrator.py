@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -109,11 +110,38 @@ def oracle_order(tasks: Sequence[Task]) -> list[str]:
 # ---------------------------------------------------------------- execution order
 
 
+@pytest.mark.clause("C1")
+def test_task_and_task_result_are_frozen() -> None:
+    task = Task("t", noop, ("a",), 2)
+    result = TaskResult("failed", 3, RuntimeError("x"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.retries = 5  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.attempts = 1  # type: ignore[misc]
+    assert same((task.name, task.depends_on, task.retries), ("t", ("a",), 2))
+    assert same((Task("u", noop).depends_on, Task("u", noop).retries), ((), 0))
+    assert TaskResult("success", 1).error is None
+
+
+@pytest.mark.clause("C11")
+def test_tasks_by_keyword_and_the_options_only_by_keyword() -> None:
+    recorder = Recorder()
+    tasks = [Task("t", recorder.action("t", failures=1), retries=1)]
+    assert same(execution_order(tasks=tasks), ["t"])
+    report = run_pipeline(tasks=tasks, sleep=recorder.sleep, base_delay=3.0)
+    assert is_result(report["t"], "success", 2)
+    assert delays(recorder) == pytest.approx([3.0])
+    with pytest.raises(TypeError):
+        run_pipeline(tasks, no_sleep)  # type: ignore[misc]
+
+
+@pytest.mark.clause("C3", "C22")
 def test_order_of_an_empty_pipeline_is_empty() -> None:
     assert same(execution_order([]), [])
     assert same(run_pipeline([], sleep=no_sleep), {})
 
 
+@pytest.mark.clause("C3", "C10")
 def test_order_keeps_a_pipeline_already_listed_in_a_valid_order() -> None:
     tasks = [
         Task("extract", noop),
@@ -124,6 +152,7 @@ def test_order_keeps_a_pipeline_already_listed_in_a_valid_order() -> None:
     assert same(execution_order(tasks), ["extract", "clean", "audit", "load"])
 
 
+@pytest.mark.clause("C3", "C9")
 def test_order_puts_dependencies_first_even_when_listed_last() -> None:
     tasks = [
         Task("report", noop, ("load",)),
@@ -134,12 +163,14 @@ def test_order_puts_dependencies_first_even_when_listed_last() -> None:
     assert same(execution_order(tasks), ["extract", "transform", "load", "report"])
 
 
+@pytest.mark.clause("C10")
 def test_order_tie_break_picks_the_first_listed_ready_task_not_the_first_queued() -> None:
     # After "a", both "c" (listed 2nd) and "b" (listed 3rd, but ready from the start) are ready.
     tasks = [Task("a", noop), Task("c", noop, ("a",)), Task("b", noop)]
     assert same(execution_order(tasks), ["a", "c", "b"])
 
 
+@pytest.mark.clause("C9", "C10")
 def test_order_tie_break_in_a_wide_graph() -> None:
     tasks = [
         Task("z", noop, ("y",)),
@@ -152,11 +183,27 @@ def test_order_tie_break_in_a_wide_graph() -> None:
     assert same(execution_order(tasks), ["x", "w", "y", "z", "v", "u"])
 
 
+@pytest.mark.clause("C3", "C9")
+@pytest.mark.parametrize("shape", ["chain", "fan"])
+def test_order_of_a_few_hundred_tasks(shape: str) -> None:
+    count = 300
+    if shape == "chain":  # listed last-first: each one needs the next one listed
+        tasks = [Task(f"t{i}", noop, (f"t{i + 1}",) if i + 1 < count else ()) for i in range(count)]
+        expected = [f"t{i}" for i in reversed(range(count))]
+    else:  # one root, everything else needs it
+        tasks = [Task(f"t{i}", noop, ("t0",) if i else ()) for i in range(count)]
+        expected = [f"t{i}" for i in range(count)]
+    assert same(execution_order(tasks), expected)
+    assert same(list(run_pipeline(tasks, sleep=no_sleep)), expected)
+
+
+@pytest.mark.clause("C8")
 def test_order_a_dependency_listed_twice_counts_once() -> None:
     tasks = [Task("b", noop, ("a", "a")), Task("a", noop), Task("c", noop, ("b", "a", "b"))]
     assert same(execution_order(tasks), ["a", "b", "c"])
 
 
+@pytest.mark.clause("C23")
 def test_order_does_not_call_any_action_or_mutate_the_input() -> None:
     tasks = [Task("b", forbidden, ("a",)), Task("a", forbidden)]
     snapshot = list(tasks)
@@ -175,6 +222,7 @@ def dags(draw: st.DrawFn, max_tasks: int = 9) -> list[Task]:
     return list(draw(st.permutations(tasks)))
 
 
+@pytest.mark.clause("C3", "C9", "C10")
 @settings(max_examples=150)
 @given(tasks=dags())
 def test_order_property_each_task_once_after_its_dependencies_with_the_stated_tie_break(
@@ -192,6 +240,7 @@ def test_order_property_each_task_once_after_its_dependencies_with_the_stated_ti
 # ---------------------------------------------------------------- validation
 
 
+@pytest.mark.clause("C2", "C4", "C12")
 def test_duplicate_task_names_are_rejected() -> None:
     with pytest.raises(PipelineError):
         execution_order([Task("a", noop), Task("b", noop), Task("a", noop)])
@@ -199,6 +248,7 @@ def test_duplicate_task_names_are_rejected() -> None:
         run_pipeline([Task("a", forbidden), Task("a", forbidden)], sleep=no_sleep)
 
 
+@pytest.mark.clause("C2", "C5", "C12")
 def test_negative_retries_are_rejected_before_anything_runs() -> None:
     tasks = [Task("a", forbidden), Task("b", forbidden, retries=-1)]
     with pytest.raises(PipelineError):
@@ -207,6 +257,7 @@ def test_negative_retries_are_rejected_before_anything_runs() -> None:
         run_pipeline(tasks, sleep=no_sleep)
 
 
+@pytest.mark.clause("C2", "C6")
 def test_unknown_dependency_names_the_task_and_the_missing_dependency() -> None:
     tasks = [Task("extract", noop), Task("load", noop, ("extract", "transform"))]
     with pytest.raises(UnknownDependencyError) as caught:
@@ -217,12 +268,14 @@ def test_unknown_dependency_names_the_task_and_the_missing_dependency() -> None:
     assert isinstance(caught.value, PipelineError) and isinstance(caught.value, ValueError)
 
 
+@pytest.mark.clause("C6", "C12")
 def test_unknown_dependency_is_rejected_before_any_task_runs() -> None:
     tasks = [Task("first", forbidden), Task("second", forbidden, ("ghost",))]
     with pytest.raises(UnknownDependencyError):
         run_pipeline(tasks, sleep=no_sleep)
 
 
+@pytest.mark.clause("C2", "C7")
 def test_cycle_of_three_is_reported_as_a_closed_path() -> None:
     tasks = [Task("a", noop, ("b",)), Task("b", noop, ("c",)), Task("c", noop, ("a",))]
     with pytest.raises(CycleError) as caught:
@@ -235,6 +288,7 @@ def test_cycle_of_three_is_reported_as_a_closed_path() -> None:
     assert isinstance(caught.value, PipelineError) and isinstance(caught.value, ValueError)
 
 
+@pytest.mark.clause("C7")
 def test_self_dependency_is_a_cycle_of_one() -> None:
     tasks = [Task("ok", noop), Task("loop", noop, ("ok", "loop"))]
     with pytest.raises(CycleError) as caught:
@@ -242,6 +296,7 @@ def test_self_dependency_is_a_cycle_of_one() -> None:
     assert same(caught.value.cycle, ["loop", "loop"])
 
 
+@pytest.mark.clause("C7")
 def test_cycle_behind_runnable_tasks_names_only_the_cycle() -> None:
     # "tail" depends on the cycle without being on it; "root" and "free" are fine.
     tasks = [
@@ -258,6 +313,7 @@ def test_cycle_behind_runnable_tasks_names_only_the_cycle() -> None:
     assert same(sorted(caught.value.cycle[:-1]), ["p", "q", "r"])
 
 
+@pytest.mark.clause("C7", "C12")
 def test_cycle_is_rejected_before_any_task_runs_even_independent_ones() -> None:
     recorder = Recorder()
     tasks = [
@@ -271,6 +327,7 @@ def test_cycle_is_rejected_before_any_task_runs_even_independent_ones() -> None:
     assert recorder.journal == []
 
 
+@pytest.mark.clause("C7", "C12")
 @settings(max_examples=100)
 @given(tasks=dags(), data=st.data())
 def test_cycle_property_any_back_edge_is_detected_and_a_real_cycle_is_named(
@@ -308,6 +365,7 @@ def test_cycle_property_any_back_edge_is_detected_and_a_real_cycle_is_named(
 # ---------------------------------------------------------------- running
 
 
+@pytest.mark.clause("C13", "C15", "C20")
 def test_all_succeed_in_execution_order_once_each_without_sleeping() -> None:
     recorder = Recorder()
     tasks = [
@@ -318,14 +376,17 @@ def test_all_succeed_in_execution_order_once_each_without_sleeping() -> None:
     ]
     report = run_pipeline(tasks, sleep=no_sleep)
     assert recorder.journal == ["extract", "transform", "load", "stats"]
-    assert report == {name: TaskResult("success", 1) for name in recorder.journal}
+    assert same(list(report), recorder.journal)
+    assert all(is_result(result, "success", 1) for result in report.values())
 
 
+@pytest.mark.clause("C22")
 def test_report_is_keyed_in_execution_order() -> None:
     tasks = [Task("a", noop), Task("c", noop, ("a",)), Task("b", noop)]
     assert same(list(run_pipeline(tasks, sleep=no_sleep)), ["a", "c", "b"])
 
 
+@pytest.mark.clause("C15")
 def test_return_values_are_ignored_even_falsy_ones() -> None:
     tasks = [Task("none", lambda: None), Task("false", lambda: False), Task("zero", lambda: 0)]
     report = run_pipeline(tasks)
@@ -333,6 +394,7 @@ def test_return_values_are_ignored_even_falsy_ones() -> None:
     assert all(is_result(r, "success", 1) for r in report.values())
 
 
+@pytest.mark.clause("C15", "C16", "C18")
 def test_retry_until_success_counts_attempts_and_backs_off_exponentially() -> None:
     recorder = Recorder()
     tasks = [Task("flaky", recorder.action("flaky", failures=3), retries=5)]
@@ -341,6 +403,7 @@ def test_retry_until_success_counts_attempts_and_backs_off_exponentially() -> No
     assert recorder.delays == [1.0, 2.0, 4.0]
 
 
+@pytest.mark.clause("C16", "C20")
 def test_sleep_happens_between_attempts_and_never_after_the_last_failure() -> None:
     recorder = Recorder()
     tasks = [Task("down", recorder.action("down", failures=99), retries=2), Task("next", noop)]
@@ -350,6 +413,7 @@ def test_sleep_happens_between_attempts_and_never_after_the_last_failure() -> No
     assert same(report["down"].attempts, 3)
 
 
+@pytest.mark.clause("C16", "C20")
 def test_no_retries_means_one_attempt_and_no_sleep() -> None:
     recorder = Recorder()
     report = run_pipeline([Task("once", recorder.action("once", failures=1))], sleep=no_sleep)
@@ -358,6 +422,7 @@ def test_no_retries_means_one_attempt_and_no_sleep() -> None:
     assert recorder.journal == ["once"]
 
 
+@pytest.mark.clause("C18")
 def test_backoff_uses_base_delay_factor_and_cap() -> None:
     recorder = Recorder()
     tasks = [Task("t", recorder.action("t", failures=99), retries=5)]
@@ -365,12 +430,14 @@ def test_backoff_uses_base_delay_factor_and_cap() -> None:
     assert delays(recorder) == pytest.approx([0.5, 1.5, 4.5, 5.0, 5.0])
 
 
+@pytest.mark.clause("C18")
 def test_default_backoff_is_capped_at_sixty_seconds() -> None:
     recorder = Recorder()
     run_pipeline([Task("t", recorder.action("t", failures=99), retries=8)], sleep=recorder.sleep)
     assert delays(recorder) == pytest.approx([1, 2, 4, 8, 16, 32, 60, 60])
 
 
+@pytest.mark.clause("C18")
 def test_backoff_restarts_for_each_task() -> None:
     recorder = Recorder()
     tasks = [
@@ -381,6 +448,35 @@ def test_backoff_restarts_for_each_task() -> None:
     assert delays(recorder) == pytest.approx([2.0, 20.0, 2.0])
 
 
+@pytest.mark.clause("C19")
+def test_a_thousand_retries_at_the_default_backoff_sleep_max_delay_without_overflowing() -> None:
+    # 2.0 ** 1024 raises OverflowError: the formula must not be evaluated naively that far.
+    recorder = Recorder()
+    tasks = [Task("t", recorder.action("t", failures=10**6), retries=1100)]
+    report = run_pipeline(tasks, sleep=recorder.sleep)
+    assert same(report["t"].state, "failed")
+    assert same(report["t"].attempts, 1101)
+    assert delays(recorder) == pytest.approx([1, 2, 4, 8, 16, 32] + [60] * 1094)
+
+
+@pytest.mark.clause("C19")
+def test_many_retries_with_a_large_factor_and_a_huge_cap() -> None:
+    recorder = Recorder()
+    tasks = [Task("t", recorder.action("t", failures=10**6), retries=400)]
+    run_pipeline(tasks, sleep=recorder.sleep, base_delay=1.0, backoff=10.0, max_delay=1e300)
+    expected = [min(10.0 ** (k - 1), 1e300) for k in range(1, 301)] + [1e300] * 100
+    assert delays(recorder) == pytest.approx(expected)
+
+
+@pytest.mark.clause("C18", "C19")
+def test_zero_base_delay_sleeps_zero_however_many_retries() -> None:
+    recorder = Recorder()
+    tasks = [Task("t", recorder.action("t", failures=10**6), retries=1100)]
+    run_pipeline(tasks, sleep=recorder.sleep, base_delay=0.0)
+    assert delays(recorder) == pytest.approx([0.0] * 1100)
+
+
+@pytest.mark.clause("C16")
 def test_failed_result_keeps_the_exception_of_the_last_attempt() -> None:
     raised: list[Exception] = []
 
@@ -396,6 +492,7 @@ def test_failed_result_keeps_the_exception_of_the_last_attempt() -> None:
     assert same(str(report["t"].error), "attempt 3")
 
 
+@pytest.mark.clause("C14", "C15")
 def test_successful_and_skipped_results_carry_no_error() -> None:
     recorder = Recorder()
     tasks = [
@@ -408,6 +505,7 @@ def test_successful_and_skipped_results_carry_no_error() -> None:
     assert is_result(report["skipped"], "upstream_failed", 0)
 
 
+@pytest.mark.clause("C14")
 def test_failure_skips_children_and_grandchildren_without_running_them() -> None:
     recorder = Recorder()
     tasks = [
@@ -422,6 +520,7 @@ def test_failure_skips_children_and_grandchildren_without_running_them() -> None
         assert is_result(report[name], "upstream_failed", 0)
 
 
+@pytest.mark.clause("C17")
 def test_independent_branches_still_run_after_a_failure() -> None:
     recorder = Recorder()
     tasks = [
@@ -437,6 +536,7 @@ def test_independent_branches_still_run_after_a_failure() -> None:
     assert same(report["bad_child"].state, "upstream_failed")
 
 
+@pytest.mark.clause("C14", "C17")
 def test_diamond_join_is_skipped_when_one_branch_fails() -> None:
     recorder = Recorder()
     tasks = [
@@ -456,6 +556,7 @@ def test_diamond_join_is_skipped_when_one_branch_fails() -> None:
     assert is_result(report["join"], "upstream_failed", 0)
 
 
+@pytest.mark.clause("C21")
 def test_keyboard_interrupt_is_not_a_task_failure_and_stops_the_run() -> None:
     recorder = Recorder()
 
@@ -469,6 +570,47 @@ def test_keyboard_interrupt_is_not_a_task_failure_and_stops_the_run() -> None:
     assert recorder.journal == ["interrupted"]
 
 
+@pytest.mark.clause("C21")
+@pytest.mark.parametrize("kind", ["SystemExit", "GeneratorExit"])
+def test_other_base_exceptions_are_not_task_failures_either(kind: str) -> None:
+    error = {"SystemExit": SystemExit(3), "GeneratorExit": GeneratorExit()}[kind]
+    recorder = Recorder()
+
+    def stops() -> None:
+        recorder.journal.append("stops")
+        raise error
+
+    tasks = [Task("first", recorder.action("first")), Task("stop", stops, retries=3)]
+    with pytest.raises(BaseException) as caught:
+        run_pipeline([*tasks, Task("later", forbidden)], sleep=recorder.sleep)
+    assert caught.value is error
+    assert recorder.journal == ["first", "stops"]
+
+
+@pytest.mark.clause("C3", "C13", "C22")
+def test_a_tuple_of_tasks_is_a_sequence_too() -> None:
+    recorder = Recorder()
+    tasks = (
+        Task("b", recorder.action("b"), ("a",)),
+        Task("a", recorder.action("a", failures=1), retries=1),
+        Task("c", recorder.action("c")),
+    )
+    assert same(execution_order(tasks), ["a", "b", "c"])
+    report = run_pipeline(tasks, sleep=recorder.sleep)
+    assert same(list(report), ["a", "b", "c"])
+    assert recorder.journal == ["a", "sleep 1", "a", "b", "c"]
+
+
+@pytest.mark.clause("C4", "C12")
+def test_duplicate_names_are_rejected_even_when_the_tasks_differ() -> None:
+    tasks = [Task("a", noop), Task("b", noop, ("a",)), Task("a", forbidden, (), 2)]
+    with pytest.raises(PipelineError):
+        execution_order(tasks)
+    with pytest.raises(PipelineError):
+        run_pipeline(tasks, sleep=no_sleep)
+
+
+@pytest.mark.clause("C15")
 def test_run_pipeline_without_sleep_argument_uses_a_real_sleep_default() -> None:
     # Only a smoke test of the default: a task that never fails does not sleep at all.
     report = run_pipeline([Task("t", noop)])
@@ -494,6 +636,7 @@ def plans(draw: st.DrawFn) -> Plan:
     return plan
 
 
+@pytest.mark.clause("C13", "C14", "C15", "C16", "C17", "C18", "C20", "C22")
 @settings(max_examples=150)
 @given(plan=plans())
 def test_run_property_matches_a_model_of_states_attempts_order_and_delays(plan: Plan) -> None:
