@@ -195,7 +195,7 @@ class ExerciseScore:
     killed: int
     equivalent: int
     survivors: list[Mutation]
-    stale: list[Equivalent]  # listed as equivalent, but no such mutant survives
+    stale: list[Equivalent]  # listed as equivalent, but a test kills it or no such mutant exists
 
     @property
     def survived(self) -> int:
@@ -251,24 +251,39 @@ def run_mutation(
     for exercise in code:
         mine = [o for o in outcomes if o.mutation.exercise.id == exercise.id]
         _record(session_dir / f"{exercise.id}.sqlite", mine)
-        listed = {e.key: e for e in equivalents[exercise.id].mutant}
-        unevaluated = bool(equivalents[exercise.id].annotations)
-        survivors = [o.mutation for o in mine if not o.killed]
-        unexplained = [
-            m for m in survivors if m.key not in listed and not (unevaluated and m.in_annotation)
-        ]
-        surviving_keys = {m.key for m in survivors}
-        scores.append(
-            ExerciseScore(
-                exercise=exercise.id,
-                mutants=len(mine),
-                killed=sum(o.killed for o in mine),
-                equivalent=len(survivors) - len(unexplained),
-                survivors=unexplained,
-                stale=[e for e in equivalents[exercise.id].mutant if e.key not in surviving_keys],
-            )
-        )
+        scores.append(score_outcomes(exercise.id, mine, equivalents[exercise.id]))
     return scores
+
+
+def score_outcomes(
+    exercise: str, outcomes: Sequence[Outcome], declared: Equivalents
+) -> ExerciseScore:
+    """Killed, equivalent or surviving, per mutant. A mutant declared equivalent that only timed
+    out counts as equivalent: a loaded machine's deadline is not a test that tells it apart. One
+    that a test killed makes its entry stale."""
+    listed = {e.key: e for e in declared.mutant}
+    killed = equivalent = 0
+    survivors: list[Mutation] = []
+    refuted: set[tuple[str, int, int, str]] = set()
+    for outcome in outcomes:
+        m = outcome.mutation
+        is_declared = m.key in listed or (bool(declared.annotations) and m.in_annotation)
+        if is_declared and (not outcome.killed or outcome.status == Status.TIMEOUT):
+            equivalent += 1
+        elif outcome.killed:
+            killed += 1
+            refuted.add(m.key)
+        else:
+            survivors.append(m)
+    made = {o.mutation.key for o in outcomes}
+    return ExerciseScore(
+        exercise=exercise,
+        mutants=len(outcomes),
+        killed=killed,
+        equivalent=equivalent,
+        survivors=survivors,
+        stale=[e for e in declared.mutant if e.key in refuted or e.key not in made],
+    )
 
 
 def _require_passing_references(exercises: Sequence[Exercise], sandbox: Sandbox) -> None:

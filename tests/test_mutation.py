@@ -16,11 +16,16 @@ from grader.errors import BadInputError
 from grader.mutation import (
     EQUIVALENTS_FILE,
     REQUIRED_SCORE,
+    Equivalent,
+    Equivalents,
+    Outcome,
     annotation_spans,
     load_equivalents,
     make_mutations,
     run_mutation,
+    score_outcomes,
 )
+from grader.report import Status
 from grader.sandboxes.local import LocalSandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exercises"
@@ -134,3 +139,23 @@ def test_mutants_inside_annotations_are_marked_and_one_reason_can_cover_them(
     assert {line for line, _ in inside} == {4} and {line for line, _ in outside} == {5}
     (catalog["adder"].path / EQUIVALENTS_FILE).write_text('annotations = "never evaluated"\n')
     assert load_equivalents(catalog["adder"]).annotations == "never evaluated"
+
+
+def test_a_declared_equivalent_that_only_timed_out_stays_equivalent_and_a_refuted_one_is_stale(
+    tmp_path: Path,
+) -> None:
+    mutations = make_mutations(adder_catalog(tmp_path)["adder"], tmp_path / "s.sqlite")
+    sub, mul, div = (
+        next(m for m in mutations if m.operator.endswith(name)) for name in ("Sub", "Mul", "Div")
+    )
+    declared = Equivalents(
+        mutant=[Equivalent(line=3, column=13, operator=m.operator, reason="r") for m in (sub, mul)]
+    )
+    outcomes = [
+        Outcome(sub, killed=True, status=Status.TIMEOUT, first_failing="t"),
+        Outcome(mul, killed=True, status=Status.FAILED, first_failing="t"),
+        Outcome(div, killed=False, status=Status.PASSED, first_failing=""),
+    ]
+    score = score_outcomes("adder", outcomes, declared)
+    assert (score.killed, score.equivalent, score.survivors) == (1, 1, [div])
+    assert [e.operator for e in score.stale] == [mul.operator]
