@@ -260,29 +260,29 @@ def score_outcomes(
 ) -> ExerciseScore:
     """Killed, equivalent or surviving, per mutant. A mutant declared equivalent that only timed
     out counts as equivalent: a loaded machine's deadline is not a test that tells it apart. One
-    that a test killed makes its entry stale."""
+    that a test killed makes its entry stale, unless another mutant at the same place (cosmic-ray
+    nudges a number both up and down there) is the one the entry means."""
     listed = {e.key: e for e in declared.mutant}
     killed = equivalent = 0
     survivors: list[Mutation] = []
-    refuted: set[tuple[str, int, int, str]] = set()
+    confirmed: set[tuple[str, int, int, str]] = set()
     for outcome in outcomes:
         m = outcome.mutation
         is_declared = m.key in listed or (bool(declared.annotations) and m.in_annotation)
         if is_declared and (not outcome.killed or outcome.status == Status.TIMEOUT):
             equivalent += 1
+            confirmed.add(m.key)
         elif outcome.killed:
             killed += 1
-            refuted.add(m.key)
         else:
             survivors.append(m)
-    made = {o.mutation.key for o in outcomes}
     return ExerciseScore(
         exercise=exercise,
         mutants=len(outcomes),
         killed=killed,
         equivalent=equivalent,
         survivors=survivors,
-        stale=[e for e in declared.mutant if e.key in refuted or e.key not in made],
+        stale=[e for e in declared.mutant if e.key not in confirmed],
     )
 
 
