@@ -40,7 +40,7 @@ BUILTIN_FIXTURES = frozenset(
     | {"caplog", "recwarn"}
 )
 HYPOTHESIS = frozenset({"given", "settings", "example", "seed"})
-MARKS = frozenset({"parametrize", "weight"})  # marks a copy keeps without changing what it runs
+MARKS = frozenset({"parametrize", "weight", "clause"})  # marks a copy keeps, running the same
 LOCALS = ("value", "result", "total", "count", "got", "seen", "size", "actual")
 
 
