@@ -5,16 +5,16 @@ Without one, every exercise of the catalog counts, with the guide's default weig
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from grader.catalog import Catalog, Exercise
 from grader.errors import BadInputError
 from grader.paths import ASSESSMENTS_DIR
 from grader.sections import DEFAULT_WEIGHTS, Section
+from grader.tomlfile import load_model
 
 DEFAULT_ASSESSMENTS_DIR = ASSESSMENTS_DIR
 
@@ -57,10 +57,4 @@ def load_assessment(name: str, root: Path = DEFAULT_ASSESSMENTS_DIR) -> Assessme
     if not path.is_file():
         known = ", ".join(assessment_names(root)) or "none"
         raise BadInputError(f"unknown assessment {name!r} (known: {known})")
-    try:
-        return Assessment.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise BadInputError(f"{path}: {problems}") from None
+    return load_model(path, Assessment)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grader.errors import BadInputError
 from grader.sections import Section
+from grader.tomlfile import load_model
 
 MANIFEST_NAME = "exercise.toml"
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -131,17 +131,6 @@ class Manifest(_Strict):
 
 def load_manifest(path: Path) -> Manifest:
     """Read and validate a manifest; any problem becomes a BadInputError naming the file and field."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInputError(f"{path}: missing manifest") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"{path}: {exc}") from None
-    try:
-        return Manifest.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise BadInputError(f"{path}: {problems}") from None
+    if not path.exists():
+        raise BadInputError(f"{path}: missing manifest")
+    return load_model(path, Manifest)

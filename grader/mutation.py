@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,7 +28,7 @@ from cosmic_ray.mutating import mutate_code
 from cosmic_ray.plugins import get_operator
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from grader import pyast
 from grader.catalog import Exercise
@@ -37,6 +36,7 @@ from grader.errors import BadInputError
 from grader.grading import grade_exercises
 from grader.report import Status
 from grader.sandboxes import Sandbox
+from grader.tomlfile import load_model
 
 EQUIVALENTS_FILE = "equivalent_mutants.toml"
 REQUIRED_SCORE = 95.0
@@ -75,13 +75,7 @@ def load_equivalents(exercise: Exercise) -> Equivalents:
     path = exercise.path / EQUIVALENTS_FILE
     if not path.is_file():
         return Equivalents()
-    try:
-        return Equivalents.model_validate(tomllib.loads(path.read_text("utf-8")))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise BadInputError(f"{path}: {error}") from None
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise BadInputError(f"{path}: {problems}") from None
+    return load_model(path, Equivalents)
 
 
 @dataclass(frozen=True)
@@ -262,7 +256,7 @@ def score_outcomes(
     out counts as equivalent: a loaded machine's deadline is not a test that tells it apart. One
     that a test killed makes its entry stale, unless another mutant at the same place (cosmic-ray
     nudges a number both up and down there) is the one the entry means."""
-    listed = {e.key: e for e in declared.mutant}
+    listed = {e.key for e in declared.mutant}
     killed = equivalent = 0
     survivors: list[Mutation] = []
     confirmed: set[tuple[str, int, int, str]] = set()
