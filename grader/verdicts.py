@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from grader.canaries import Canaries
 from grader.catalog import Exercise
-from grader.protocol import ExerciseRun, TestRun
+from grader.protocol import CollectedTest, ExerciseRun, TestRun
 from grader.report import ExerciseResult, Metrics, Status, TestResult
 from grader.sandboxes import SandboxOutcome
 from grader.scoring import result, tally
@@ -100,25 +100,25 @@ def collected_ids(run: ExerciseRun) -> set[str] | None:
 
 
 def _over_budget(
-    run: ExerciseRun, test: TestRun, known: dict[str, tuple[float, bool, list[str]]]
+    run: ExerciseRun, test: TestRun, known: dict[str, CollectedTest]
 ) -> TestResult | None:
     """A performance test that passed inside the test process but spent more CPU than its budget,
     as the runner measured from outside (where a faked clock cannot reach), fails here."""
     budget = run.cpu_budgets.get(test.nodeid)
     if budget is None or test.outcome != "passed":
         return None
-    weight, _, clauses = known.get(test.nodeid, (1.0, True, []))
     if test.cpu_s is not None and test.cpu_s <= budget:
         return None
+    collected = known.get(test.nodeid) or CollectedTest(nodeid=test.nodeid)
     used = "an unknown amount" if test.cpu_s is None else f"{test.cpu_s:.2f} s"
     return TestResult(
         name=test.nodeid,
         outcome="failed",
         duration_s=round(test.duration_s, 4),
         message=f"used {used} of CPU, over its budget of {budget:g} s (measured by the runner)",
-        weight=weight,
+        weight=collected.weight,
         performance=True,
-        clauses=clauses,
+        clauses=collected.clauses,
     )
 
 
@@ -148,11 +148,10 @@ def from_run(
     return tally(exercise, tests, metrics, output)
 
 
-def _known(run: ExerciseRun, hidden: set[str]) -> dict[str, tuple[float, bool, list[str]]]:
-    """Weight, performance flag and clauses of every test the run collected or went without (it
-    hung), canaries left out."""
+def _known(run: ExerciseRun, hidden: set[str]) -> dict[str, CollectedTest]:
+    """Every test the run collected or went without (it hung), canaries left out."""
     known = [*(run.collected or ()), *run.resumed_after]
-    return {t.nodeid: (t.weight, t.performance, t.clauses) for t in known if t.nodeid not in hidden}
+    return {t.nodeid: t for t in known if t.nodeid not in hidden}
 
 
 def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
@@ -161,15 +160,15 @@ def reported_tests(run: ExerciseRun, hidden: set[str]) -> list[TestResult]:
     known = _known(run, hidden)
 
     def entry(test: TestRun) -> TestResult:
-        weight, performance, clauses = known.get(test.nodeid, (1.0, False, []))
+        collected = known.get(test.nodeid) or CollectedTest(nodeid=test.nodeid)
         return TestResult(
             name=test.nodeid,
             outcome=test.outcome,
             duration_s=round(test.duration_s, 4),
             message=test.message,
-            weight=weight,
-            performance=performance,
-            clauses=clauses,
+            weight=collected.weight,
+            performance=collected.performance,
+            clauses=collected.clauses,
         )
 
     return [
