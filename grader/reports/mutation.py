@@ -11,8 +11,20 @@ from grader.mutation import REQUIRED_SCORE, ExerciseScore
 COLUMNS = ("Exercise", "Mutants", "Killed", "Equivalent", "Survived", "Score")
 
 
+def _total(scores: Sequence[ExerciseScore]) -> ExerciseScore:
+    return ExerciseScore(
+        exercise="total",
+        mutants=sum(s.mutants for s in scores),
+        killed=sum(s.killed for s in scores),
+        equivalent=sum(s.equivalent for s in scores),
+        survivors=[m for s in scores for m in s.survivors],
+        stale=[e for s in scores for e in s.stale],
+    )
+
+
 def _rows(scores: Sequence[ExerciseScore]) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = [
+    """One row per exercise, then the totals, scored the same way."""
+    return [
         (
             s.exercise,
             str(s.mutants),
@@ -21,18 +33,8 @@ def _rows(scores: Sequence[ExerciseScore]) -> list[tuple[str, ...]]:
             str(s.survived),
             f"{s.score:.1f}%",
         )
-        for s in scores
+        for s in [*scores, _total(scores)]
     ]
-    mutants = sum(s.mutants for s in scores)
-    killed = sum(s.killed for s in scores)
-    equivalent = sum(s.equivalent for s in scores)
-    judged = mutants - equivalent
-    total = 100.0 if judged == 0 else 100.0 * killed / judged
-    survived = sum(s.survived for s in scores)
-    rows.append(
-        ("total", str(mutants), str(killed), str(equivalent), str(survived), f"{total:.1f}%")
-    )
-    return rows
 
 
 def mutation_table(scores: Sequence[ExerciseScore]) -> Table:
