@@ -481,3 +481,127 @@ def doctor(runtime: str | None) -> None:
     for name, value in diagnose(runtime).items():
         table.add_row(name, value)
     Console().print(table)
+
+
+# The submission service. Its modules load only when one of these commands runs, so that `grade`
+# starts without FastAPI and SQLAlchemy.
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GRADER_DATA",
+    default="grader-data",
+    show_default=True,
+    help="The service's folder: its SQLite database (unless $GRADER_DATABASE_URL) and uploads.",
+)
+
+
+@grader.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@data_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Submissions graded at once (default: the cores available).",
+)
+@click.option(
+    "--upload-limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="The largest upload accepted, in MiB.",
+)
+@click.option("--public-url", default="", help="How invite links start (default: as requested).")
+@sandbox_option
+@exercises_option
+@_errors_to_exit_codes
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    workers: int | None,
+    upload_limit: int,
+    public_url: str,
+    sandbox: SandboxChoice,
+    runtime: str | None,
+    exercises_dir: Path | None,
+) -> None:
+    """Run the submission service: the API under /api/v1, pages for interviewers and candidates."""
+    import uvicorn
+
+    from grader.service.app import create_app
+    from grader.service.settings import Settings, default_workers
+
+    settings = Settings(
+        data_dir=data_dir,
+        workers=workers or default_workers(),
+        sandbox=sandbox,
+        runtime=runtime,
+        exercises_dir=exercises_dir,
+        upload_limit=upload_limit << 20,
+        public_url=public_url,
+    )
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@grader.group()
+def users() -> None:
+    """The service's accounts (interviewers and admins; candidates need none)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(["interviewer", "admin"]), default="interviewer", show_default=True
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@data_option
+@_errors_to_exit_codes
+def users_add(name: str, role: str, password_stdin: bool, data_dir: Path) -> None:
+    """Create the account NAME; its password is stored as an argon2 hash."""
+    from grader.service import db
+    from grader.service.auth import add_user
+    from grader.service.models import Role
+    from grader.service.settings import Settings
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = db.make_engine(Settings(data_dir=data_dir).url)
+    try:
+        if db.pending_migrations(engine):
+            raise InfrastructureError(
+                "the database needs migrations: run `grader db upgrade` first"
+            )
+        with db.sessions(engine)() as session:
+            user = add_user(session, name, Role(role), password)
+            click.echo(f"Added {user.role} {user.name!r}.")
+    finally:
+        engine.dispose()
+
+
+@grader.group("db")
+def database() -> None:
+    """The service's database schema."""
+
+
+@database.command()
+@data_option
+@_errors_to_exit_codes
+def upgrade(data_dir: Path) -> None:
+    """Create the schema, or bring it up to date (Alembic migrations)."""
+    from grader.service import db
+    from grader.service.settings import Settings
+
+    engine = db.make_engine(Settings(data_dir=data_dir).url)
+    try:
+        pending = db.pending_migrations(engine)
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"Applied {len(pending)} migration(s)." if pending else "The database is up to date."
+    )

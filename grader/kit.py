@@ -50,7 +50,7 @@ def _minutes(exercise: Exercise) -> str:
     return "" if exercise.manifest.minutes is None else str(exercise.manifest.minutes)
 
 
-def _readme(exercises: Sequence[Exercise], assessment: Assessment | None) -> str:
+def readme(exercises: Sequence[Exercise], assessment: Assessment | None) -> str:
     rows = "\n".join(
         f"| `{e.id}/` | {e.manifest.title} | {e.section.label} | {e.manifest.points:g}"
         f" | {_minutes(e)} |"
@@ -145,7 +145,7 @@ def build_kit(
     with tempfile.TemporaryDirectory(prefix="grader-kit-") as tmp:
         kit = Path(tmp) / (out.stem if out.suffix == ".zip" else out.name)
         kit.mkdir()
-        (kit / "README.md").write_text(_readme(exercises, assessment), encoding="utf-8")
+        (kit / "README.md").write_text(readme(exercises, assessment), encoding="utf-8")
         (kit / "selfcheck.py").write_text(SELFCHECK, encoding="utf-8")
         (kit / REQUIREMENTS).write_text(_requirements(), encoding="utf-8")
         for exercise in exercises:

@@ -1,0 +1,13 @@
+"""Alembic's entry point: runs migrations on the engine the caller put in the config."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from grader.service.models import Base
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,81 @@
+"""The running service's parts, wired once: database, catalog, tokens, workers and webhooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.catalog import Catalog
+from grader.errors import InfrastructureError
+from grader.scope import load_catalog
+from grader.service import db, jobs
+from grader.service.auth import Tokens
+from grader.service.settings import Settings
+from grader.service.webhooks import Notifier
+from grader.service.worker import Worker
+
+log = logging.getLogger("grader.service")
+ExecutorFactory = Callable[[Worker], jobs.Executor]
+
+
+def local_executor(worker: Worker) -> jobs.Executor:
+    return jobs.LocalExecutor(worker.run, worker.settings.workers)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    catalog: Catalog
+    make_executor: ExecutorFactory = local_executor
+    sessions: sessionmaker[Session] = field(init=False)
+    tokens: Tokens = field(init=False)
+    notifier: Notifier = field(init=False)
+    worker: Worker = field(init=False)
+    executor: jobs.Executor | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.sessions = db.sessions(self.engine)
+        self.tokens = Tokens(
+            self.settings.secret_key(), timedelta(minutes=self.settings.token_minutes)
+        )
+        self.notifier = Notifier(self.settings, self.sessions)
+        self.worker = Worker(self.settings, self.catalog, self.sessions, self.notifier.graded)
+
+    @classmethod
+    def open(cls, settings: Settings, make_executor: ExecutorFactory = local_executor) -> Service:
+        """Connect and load the catalog; refuses a database whose schema is not current."""
+        engine = db.make_engine(settings.url)
+        pending = db.pending_migrations(engine)
+        if pending:
+            raise InfrastructureError(
+                f"the database needs {len(pending)} migration(s) ({', '.join(pending)}): "
+                "run `grader db upgrade` first"
+            )
+        catalog = load_catalog(settings.exercises_dir)
+        catalog.require_valid()
+        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, engine, catalog, make_executor)
+
+    def start(self) -> None:
+        """Start the workers and take up what a stopped process left queued or running."""
+        self.executor = self.make_executor(self.worker)
+        recovered = jobs.start_recovered(self.sessions, self.executor)
+        if recovered:
+            log.info("queued %d submission(s) left by an earlier run", recovered)
+
+    def enqueue(self, submission_id: str) -> None:
+        if self.executor is None:
+            raise RuntimeError("the service is not started")
+        self.executor.submit(submission_id)
+
+    def stop(self) -> None:
+        if self.executor is not None:
+            self.executor.stop()
+        self.notifier.stop()
+        self.engine.dispose()
