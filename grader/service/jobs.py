@@ -22,25 +22,36 @@ log = logging.getLogger("grader.service")
 UNFINISHED = (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
 
 
-def claim(session: Session, submission_id: str) -> bool:
-    """Move a queued submission to running; False when it is not queued (taken, superseded)."""
-    result = session.execute(
+def claim(session: Session, submission_id: str) -> int | None:
+    """Move a queued submission to running and return its attempt number, which `finish` must
+    quote; None when it is not queued (taken, superseded)."""
+    attempt = session.scalar(
         update(Submission)
         .where(Submission.id == submission_id, Submission.status == SubmissionStatus.QUEUED)
         .values(status=SubmissionStatus.RUNNING, started_at=now(), attempts=Submission.attempts + 1)
+        .returning(Submission.attempts)
     )
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return attempt
 
 
 def finish(
-    session: Session, submission_id: str, status: SubmissionStatus, **values: object
+    session: Session,
+    submission_id: str,
+    attempt: int,
+    status: SubmissionStatus,
+    **values: object,
 ) -> bool:
-    """Record the outcome of a running submission; False (nothing written) when it was
-    superseded or requeued meanwhile, so its result is ignored."""
+    """Record the outcome of the running `attempt`; False (nothing written) when the submission
+    was superseded meanwhile, or requeued and claimed again (a later attempt's result stands,
+    so a worker presumed dead cannot overwrite it)."""
     result = session.execute(
         update(Submission)
-        .where(Submission.id == submission_id, Submission.status == SubmissionStatus.RUNNING)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.RUNNING,
+            Submission.attempts == attempt,
+        )
         .values(status=status, finished_at=now(), **values)
     )
     session.commit()

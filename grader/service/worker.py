@@ -34,7 +34,8 @@ class Worker:
 
     def run(self, submission_id: str) -> None:
         with self.sessions() as session:
-            if not jobs.claim(session, submission_id):
+            attempt = jobs.claim(session, submission_id)
+            if attempt is None:
                 return  # superseded, or another worker has it
             submission = session.get_one(Submission, submission_id)
             assignment = submission.invite.assignment
@@ -53,7 +54,9 @@ class Worker:
                 # (no engine, an image that will not build), or a bug in it.
                 reason = str(exc) if isinstance(exc, GraderError) else f"internal error: {exc!r}"
                 log.warning("grading %s failed: %s", submission_id, reason)
-                jobs.finish(session, submission_id, SubmissionStatus.FAILED, failure=reason)
+                jobs.finish(
+                    session, submission_id, attempt, SubmissionStatus.FAILED, failure=reason
+                )
                 return
             # The stored file's name means nothing to a reader: name the candidate's upload.
             report = report.model_copy(
@@ -62,6 +65,7 @@ class Worker:
             graded = jobs.finish(
                 session,
                 submission_id,
+                attempt,
                 SubmissionStatus.GRADED,
                 report=report.model_dump_json(),
                 score=report.score,
