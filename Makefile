@@ -4,8 +4,12 @@
 PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys, venv; assert sys.version_info >= (3, 11)' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The submission service's test database (`make postgres`); psql spells the same URL without the driver.
+TEST_DATABASE_URL := postgresql+psycopg://grader:grader@127.0.0.1:5432/grader_test
+PG_URL := postgresql://grader:grader@127.0.0.1:5432/grader_test
+PG_UP = PGCONNECT_TIMEOUT=3 psql '$(PG_URL)' -qAtX -c 'select 1' >/dev/null 2>&1
 
-.PHONY: install image browser bubblewrap demo test quick lint typecheck validate unit bench mutation clean
+.PHONY: install image browser bubblewrap postgres wrk demo test quick lint typecheck validate unit bench mutation clean
 
 install: $(VENV)/.installed
 
@@ -28,13 +32,66 @@ image: install
 		$(BIN)/grader sandbox build; \
 	fi
 
-# Headless Chromium, for the test that renders the HTML report in a real browser.
+# Headless Chromium, for the test that renders the HTML report in a real browser, and its
+# chromedriver, for the selenium tests of the submission service's pages.
 browser:
-	@if ! command -v chromium >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else \
-			echo "make browser: install chromium to run the HTML report's browser test"; \
+			echo "make browser: install chromium and chromium-driver to run the browser tests"; \
+		fi; \
+	fi
+
+# PostgreSQL, for the submission service's database tests: Debian's cluster, started with
+# pg_ctlcluster (no systemd needed), on port 5432, with a role and database for them at
+# $(PG_URL). Without root and without such a server those tests skip.
+postgres:
+	@if ! $(PG_UP); then \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+			echo "make postgres: no PostgreSQL at $(PG_URL); the database tests will skip"; \
+		else \
+			set -e; \
+			if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+				apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+			fi; \
+			cluster=$$(pg_lsclusters -h | awk '$$3 == 5432 { print $$1 "/" $$2; exit }'); \
+			[ -n "$$cluster" ] || cluster=$$(pg_lsclusters -h | awk '{ print $$1 "/" $$2; exit }'); \
+			if [ -z "$$cluster" ]; then \
+				cluster=$$(ls /usr/lib/postgresql | sort -V | tail -n 1)/main; \
+				pg_createcluster $${cluster%/*} main >/dev/null; \
+			fi; \
+			ver=$${cluster%/*}; name=$${cluster#*/}; \
+			port=$$(pg_lsclusters -h $$ver $$name | awk '{ print $$3 }'); \
+			if [ "$$port" != 5432 ] && { pg_isready -h 127.0.0.1 -p 5432 -q; [ $$? = 2 ]; }; then \
+				pg_ctlcluster $$ver $$name stop >/dev/null 2>&1 || true; \
+				pg_conftool $$ver $$name set port 5432; port=5432; \
+			fi; \
+			case "$$(pg_lsclusters -h $$ver $$name | awk '{ print $$4 }')" in \
+				online*) ;; \
+				*) pg_ctlcluster $$ver $$name start ;; \
+			esac; \
+			printf '%s\n' \
+				"SELECT 'CREATE ROLE grader' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'grader') \gexec" \
+				"ALTER ROLE grader LOGIN PASSWORD 'grader';" \
+				"SELECT 'CREATE DATABASE grader_test OWNER grader' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'grader_test') \gexec" \
+				"ALTER DATABASE grader_test OWNER TO grader;" \
+				| (cd / && runuser -u postgres -- psql --cluster $$cluster -d postgres -qAtX -v ON_ERROR_STOP=1 >/dev/null); \
+			if [ "$$port" != 5432 ]; then \
+				echo "make postgres: cluster $$cluster listens on port $$port, not 5432 (taken); the database tests will skip"; \
+			elif ! $(PG_UP); then \
+				echo "make postgres: cluster $$cluster is up but $(PG_URL) does not answer" >&2; exit 1; \
+			fi; \
+		fi; \
+	fi
+
+# wrk, the HTTP load generator that `make bench` drives the submission service with.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "make wrk: install wrk to run the submission service's benchmark"; \
 		fi; \
 	fi
 
@@ -62,14 +119,15 @@ typecheck: install
 validate: install image bubblewrap
 	$(BIN)/grader validate
 
-unit: install image browser bubblewrap
-	$(BIN)/pytest -q
+# The database tests get $(TEST_DATABASE_URL) only when it answers; otherwise they skip.
+unit: install image browser bubblewrap postgres
+	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/pytest -q
 
 # The tests not marked slow (no whole-submission grading, no wheel build): for while you work.
 quick: install
 	$(BIN)/pytest -q -m "not slow"
 
-bench: install image
+bench: install image wrk
 	$(BIN)/python bench/sandboxes.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/referee.py
