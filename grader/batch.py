@@ -141,6 +141,7 @@ class _Batch:
     weights: Mapping[Section, float]
     warnings: Sequence[str]
     assessment: str | None
+    parallel: int = 1  # sandbox runs at once within one submission
     stop: threading.Event = field(default_factory=threading.Event)
     versions: dict[str, str] = field(default_factory=dict)
     runner: str = ""
@@ -199,6 +200,7 @@ class _Batch:
                     weights=self.weights,
                     warnings=self.warnings,
                     assessment=self.assessment,
+                    parallel=self.parallel,
                 )
                 report = clean_model(report)  # whatever its text, the report files can be written
                 self.cache.put(key, report)
@@ -305,11 +307,22 @@ def grade_batch(
     started = time.monotonic()
     notify = rich_progress(progress) if isinstance(progress, Progress) else progress
     cache = ReportCache(cache_dir, force=force)
-    batch = _Batch(exercises, sandbox_factory, output_dir, cache, weights, warnings, assessment)
+    # `jobs` is shared: fewer submissions than jobs leave the rest to each submission's exercises.
+    workers = min(jobs, max(1, len(submissions)))
+    batch = _Batch(
+        exercises,
+        sandbox_factory,
+        output_dir,
+        cache,
+        weights,
+        warnings,
+        assessment,
+        parallel=max(1, jobs // workers),
+    )
     output_dir.mkdir(parents=True, exist_ok=True)
     names = candidate_names(submissions)
     interrupted = False
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-batch")
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grader-batch")
     futures: list[Future[_Graded]] = []
     named: dict[Future[_Graded], tuple[str, Path]] = {}
     try:

@@ -171,7 +171,10 @@ def make_sandbox(choice: SandboxChoice, runtime: str | None) -> Chosen:
     show_default=True,
     help="candidate: withhold the hidden tests' names and messages and the code's output.",
 )
-@jobs_option("Submissions graded at once (several submissions).")
+@jobs_option(
+    "Sandbox runs at once: one submission's exercises are spread over them, several "
+    "submissions share them."
+)
 @click.option("--force", is_flag=True, help="Regrade submissions the cache says are unchanged.")
 @sandbox_option
 @exercises_option
@@ -205,7 +208,7 @@ def grade(
     choose = functools.partial(make_sandbox, sandbox, runtime)
     if len(submissions) == 1 and not batch_dirs:
         require_report_file(output)
-        report = grade_path(submissions[0], scope, choose, known_ids=catalog.ids)
+        report = grade_path(submissions[0], scope, choose, known_ids=catalog.ids, parallel=jobs)
         write_report(_feedback(report, feedback), output_format, output)
         percents = [report.percent]
     else:

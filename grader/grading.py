@@ -15,6 +15,7 @@ from grader.sandboxes.choice import Chosen
 from grader.scope import Scope
 from grader.scoring import overall_percent, section_scores
 from grader.sections import DEFAULT_WEIGHTS, Section
+from grader.shards import run_sharded
 from grader.static_checks import forbidden_imports, syntax_error
 from grader.submission import Submission, open_submission
 
@@ -39,8 +40,10 @@ def grade_exercises(
     sandbox: Sandbox,
     *,
     fail_fast: bool = False,
+    parallel: int = 1,
 ) -> list[ExerciseResult]:
-    """Grade each exercise on the given files (None: not submitted), all in one sandbox run.
+    """Grade each exercise on the given files (None: not submitted), in `parallel` sandbox runs
+    at once (grader/shards.py).
 
     `fail_fast`: stop each suite at its first failure; the status then says only whether it
     passed (for known-wrong solutions), and the score is not a grade."""
@@ -63,10 +66,10 @@ def grade_exercises(
                 Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries, fail_fast)
             )
     if jobs:
-        outcome = sandbox.run(jobs)
+        outcomes = run_sharded(sandbox, jobs, parallel)
         by_id = {exercise.id: exercise for exercise, _ in answers}
         for job in jobs:
-            results[job.id] = verdicts.from_outcome(by_id[job.id], outcome, job.canaries)
+            results[job.id] = verdicts.from_outcome(by_id[job.id], outcomes[job.id], job.canaries)
     return [results[exercise.id] for exercise, _ in answers]
 
 
@@ -78,9 +81,12 @@ def grade_submission(
     weights: Mapping[Section, float] = DEFAULT_WEIGHTS,
     warnings: Sequence[str] = (),
     assessment: str | None = None,
+    parallel: int = 1,
 ) -> GradeReport:
-    """Grade every exercise in `exercises`; those the submission lacks are `missing`."""
-    results = grade_exercises([(e, submission.files_for(e)) for e in exercises], sandbox)
+    """Grade every exercise in `exercises`; those the submission lacks are `missing`.
+    `parallel`: sandbox runs at once for this one submission."""
+    answers = [(e, submission.files_for(e)) for e in exercises]
+    results = grade_exercises(answers, sandbox, parallel=parallel)
     sections = section_scores(results, weights)
     return GradeReport(
         submission=submission.label,
@@ -97,7 +103,12 @@ def grade_submission(
 
 
 def grade_path(
-    path: Path, scope: Scope, choose_sandbox: Callable[[], Chosen], *, known_ids: Sequence[str]
+    path: Path,
+    scope: Scope,
+    choose_sandbox: Callable[[], Chosen],
+    *,
+    known_ids: Sequence[str],
+    parallel: int = 1,
 ) -> GradeReport:
     """Grade the submission at `path` (a folder or an archive) on `scope`.
 
@@ -114,4 +125,5 @@ def grade_path(
             weights=scope.weights,
             warnings=chosen.warnings,
             assessment=scope.assessment_title,
+            parallel=parallel,
         )
