@@ -8,8 +8,9 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import (
     APIRouter,
@@ -178,17 +179,23 @@ def submission_out(submission: Submission, *, interviewer: bool) -> SubmissionOu
         started_at=submission.started_at,
         finished_at=submission.finished_at,
     )
-    graded = submission.status == SubmissionStatus.GRADED and submission.report is not None
-    shown = interviewer or submission.invite.assignment.feedback == Feedback.CANDIDATE
-    if graded and shown and submission.report is not None:
-        report = GradeReport.model_validate_json(submission.report)
-        if not interviewer:
-            report = for_candidate(report)
+    report = visible_report(submission, interviewer=interviewer)
+    if report is not None:
         out.report = report.model_dump(mode="json")
         out.score, out.max_score, out.percent = report.score, report.max_score, report.percent
     if interviewer:
         out.failure = submission.failure
     return out
+
+
+def visible_report(submission: Submission, *, interviewer: bool) -> GradeReport | None:
+    """The graded report as the reader may see it: whole for interviewers, candidate-safe for
+    the candidate when the assignment gives feedback, else none."""
+    shown = interviewer or submission.invite.assignment.feedback == Feedback.CANDIDATE
+    if submission.status != SubmissionStatus.GRADED or submission.report is None or not shown:
+        return None
+    report = GradeReport.model_validate_json(submission.report)
+    return report if interviewer else for_candidate(report)
 
 
 def counted(session: Session, invite: Invite) -> int:
@@ -224,29 +231,38 @@ def token(
 def create_assignment(
     body: AssignmentIn, service: ServiceDep, session: SessionDep, user: UserDep
 ) -> AssignmentOut:
+    return assignment_out(add_assignment(service, session, user, body))
+
+
+def add_assignment(
+    service: Service, session: Session, owner: User, body: AssignmentIn
+) -> Assignment:
+    """Check an assignment's exercises and webhook (422 with the reason) and store it: the API
+    and the pages create assignments only through here."""
+    if body.webhook_url and not body.webhook_secret:
+        raise HTTPException(422, "a webhook needs a secret (at least 16 characters) to sign with")
     assignment = Assignment(
-        owner_id=user.id,
+        owner_id=owner.id,
         title=body.title,
         assessment=body.assessment,
         exercise_ids=body.exercises,
-        deadline=body.deadline,
+        deadline=body.deadline.astimezone(UTC),  # answered as GET answers it: in UTC
         max_submissions=body.max_submissions,
         feedback=body.feedback,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         webhook_secret=body.webhook_secret,
     )
-    if body.webhook_url and not body.webhook_secret:
-        raise HTTPException(422, "a webhook needs a secret (at least 16 characters) to sign with")
     try:
         scope = scope_of(service, assignment)
     except BadInputError as exc:
         raise HTTPException(422, str(exc)) from None
-    if not scope.exercises:
+    # With neither, the scope is the whole catalog (as for `grade`): never what an assignment means.
+    if not (body.assessment or body.exercises) or not scope.exercises:
         raise HTTPException(422, "an assignment needs an assessment or at least one exercise")
     assignment.exercise_ids = [exercise.id for exercise in scope.exercises]
     session.add(assignment)
     session.commit()
-    return assignment_out(assignment)
+    return assignment
 
 
 @router.get("/assignments", response_model=list[AssignmentOut], tags=["assignments"])
@@ -276,13 +292,17 @@ def create_invite(
     session: SessionDep,
     user: UserDep,
 ) -> InviteOut:
-    assignment = visible_assignment(session, user, assignment_id)
+    invite = add_invite(session, visible_assignment(session, user, assignment_id), body)
+    return invite_out(service, request, invite)
+
+
+def add_invite(session: Session, assignment: Assignment, body: InviteIn) -> Invite:
     invite = Invite(
         assignment=assignment, token=new_invite_token(), candidate=body.candidate, email=body.email
     )
     session.add(invite)
     session.commit()
-    return invite_out(service, request, invite)
+    return invite
 
 
 def new_invite_token() -> str:
@@ -363,7 +383,11 @@ def list_submissions(
 
 @router.get("/invites/{invite_token}", response_model=InviteView, tags=["candidates"])
 def get_invite(invite_token: str, service: ServiceDep, session: SessionDep) -> InviteView:
-    invite = invite_by_token(session, invite_token)
+    return invite_view(service, session, invite_by_token(session, invite_token))
+
+
+def invite_view(service: Service, session: Session, invite: Invite) -> InviteView:
+    """What the invite's holder sees: never hidden tests, a report only as feedback allows."""
     assignment = invite.assignment
     scope = scope_of(service, assignment)
     return InviteView(
@@ -375,7 +399,7 @@ def get_invite(invite_token: str, service: ServiceDep, session: SessionDep) -> I
         max_submissions=assignment.max_submissions,
         submissions_left=max(0, assignment.max_submissions - counted(session, invite)),
         feedback=assignment.feedback,
-        kit_url=f"/api/v1/invites/{invite_token}/kit",
+        kit_url=f"/api/v1/invites/{invite.token}/kit",
         submissions=[submission_out(s, interviewer=False) for s in invite.submissions],
     )
 
@@ -425,14 +449,30 @@ def submit(
 ) -> SubmissionOut:
     """Hand in: stored, checked, queued. A newer submission supersedes an unfinished one."""
     invite = invite_by_token(session, invite_token)
+    filename = file.filename or "upload"
+    submission = receive(service, session, invite, file.file, filename, idempotency_key)
+    return submission_out(submission, interviewer=False)
+
+
+def receive(
+    service: Service,
+    session: Session,
+    invite: Invite,
+    upload: BinaryIO,
+    filename: str,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Accept (or refuse, as an HTTPException with the reason), store, check and queue an upload:
+    the API and the candidate's page hand in only through here. The same idempotency key gives
+    back the earlier submission."""
     if idempotency_key and (earlier := _by_key(session, invite, idempotency_key)):
-        return submission_out(earlier, interviewer=False)
+        return earlier
     accept(session, service, invite)
     assignment = invite.assignment
     try:
         stored = uploads.store(
-            file.file,
-            file.filename or "upload",
+            upload,
+            filename,
             service.settings.uploads_dir,
             assignment.exercise_ids,
             service.catalog.ids,
@@ -460,9 +500,9 @@ def submit(
         earlier = _by_key(session, invite, idempotency_key or "")
         if earlier is None:
             raise
-        return submission_out(earlier, interviewer=False)
+        return earlier
     service.enqueue(submission.id)
-    return submission_out(submission, interviewer=False)
+    return submission
 
 
 def _by_key(session: Session, invite: Invite, key: str) -> Submission | None:
@@ -540,10 +580,15 @@ def regrade(
     submission, interviewer = readable_submission(session, submission_id, user, None)
     if not interviewer:
         raise not_found("submission")
-    if not jobs.requeue(session, submission_id):
+    return submission_out(requeue(service, session, submission), interviewer=True)
+
+
+def requeue(service: Service, session: Session, submission: Submission) -> Submission:
+    """Queue a failed submission again; 409 for any other."""
+    if not jobs.requeue(session, submission.id):
         raise HTTPException(
             409, f"only a failed submission is regraded (this one is {submission.status})"
         )
     session.refresh(submission)
-    service.enqueue(submission_id)
-    return submission_out(submission, interviewer=True)
+    service.enqueue(submission.id)
+    return submission

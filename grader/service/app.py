@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from grader import __version__
-from grader.service import api
+from grader.service import api, pages
 from grader.service.service import ExecutorFactory, Service, local_executor
 from grader.service.settings import Settings
 from grader.service.uploads import UploadLimit
@@ -37,5 +39,10 @@ def create_app(
     )
     app.state.service = service
     app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("grader.service", "static")]), name="static")
+    app.add_exception_handler(StarletteHTTPException, pages.page_errors)
+    app.add_exception_handler(pages.LoginRequired, pages.to_login)
     app.add_middleware(UploadLimit, limit=service.settings.upload_limit)
+    app.add_middleware(pages.SecurityHeaders)  # outermost: on the 413s too
     return app

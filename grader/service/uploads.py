@@ -41,26 +41,35 @@ class UploadLimit:
             await self._refuse(send)
             return
         seen = 0
-        started = False
+        over = started = refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    over = True
                     raise UploadTooLarge
             return message
 
         async def watched(message: Message) -> None:
-            nonlocal started
+            nonlocal started, refused
+            if refused:
+                return
+            if over and not started:
+                # The app caught the cut-off as a body it could not parse (FastAPI answers 400
+                # to any error while reading a form): the answer is still 413.
+                refused = True
+                await self._refuse(send)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, watched)
         except UploadTooLarge:
-            if not started:
+            if not started and not refused:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
