@@ -1,8 +1,8 @@
 """The server-rendered pages: interviewers log in, make assignments and invites and read reports;
 a candidate opens their invite's link to read the instructions, fetch the kit and hand in.
 
-Thin over the API's own functions (grader/service/api.py), so that a form accepts and refuses
-exactly what the API does. Plain forms, no JavaScript; Jinja2 escapes everything, and the HTML
+Thin over the same functions as the API (access, assignments, handins, views), so that a form
+accepts and refuses exactly what the API does. Plain forms, no JavaScript; Jinja2 escapes everything, and the HTML
 report, which carries its own inline styles, is served apart under a stricter policy of its own.
 """
 
@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from grader.assessment import load_assessments
 from grader.report import GradeReport
 from grader.reports import html
-from grader.service import api
+from grader.service import access, api, assignments, handins, views
 from grader.service.api import ServiceDep, SessionDep
 from grader.service.auth import authenticate
 from grader.service.cookies import Cookies, WebSession, new_token, same
@@ -309,7 +309,7 @@ def create_assignment(
                 "webhook_secret": webhook_secret or None,
             }
         )
-        assignment = api.add_assignment(service, session, who.user, body)
+        assignment = assignments.add_assignment(service, session, who.user, body)
     except ValidationError as exc:
         return assignment_form(request, service, who, form, reasons(exc), 422)
     except HTTPException as exc:
@@ -334,12 +334,12 @@ def show_assignment(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    assignment = api.visible_assignment(session, who.user, assignment_id)
-    invites = [api.invite_out(service, request, invite) for invite in assignment.invites]
-    rows = api.latest_rows(service, assignment)  # in the invites' order, one per invite
+    assignment = access.visible_assignment(session, who.user, assignment_id)
+    invites = [views.invite_out(service, request, invite) for invite in assignment.invites]
+    rows = views.latest_rows(service, assignment)  # in the invites' order, one per invite
     context = {
         "who": who,
-        "assignment": api.assignment_out(assignment),
+        "assignment": views.assignment_out(assignment),
         "candidates": list(zip(invites, rows, strict=True)),
         "form": form or {"candidate": "", "email": ""},
         "error": error,
@@ -357,7 +357,7 @@ def create_invite(
     candidate: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
 ) -> Response:
-    assignment = api.visible_assignment(session, who.user, assignment_id)
+    assignment = access.visible_assignment(session, who.user, assignment_id)
     form = {"candidate": candidate, "email": email}
     try:
         body = InviteIn.model_validate({"candidate": candidate, "email": email or None})
@@ -365,14 +365,14 @@ def create_invite(
         return show_assignment(
             request, service, session, who, assignment_id, form, reasons(exc), 422
         )
-    api.add_invite(session, assignment, body)
+    assignments.add_invite(session, assignment, body)
     return see_other(f"/assignments/{assignment_id}")
 
 
 def interviewers_submission(session: Session, who: Interviewer, submission_id: str) -> Submission:
-    submission, interviewer = api.readable_submission(session, submission_id, who.user, None)
+    submission, interviewer = access.readable_submission(session, submission_id, who.user, None)
     if not interviewer:
-        raise api.not_found("submission")
+        raise access.not_found("submission")
     return submission
 
 
@@ -383,7 +383,7 @@ def submission_page(
     submission = interviewers_submission(session, who, submission_id)
     context = {
         "who": who,
-        "submission": api.submission_out(submission, interviewer=True),
+        "submission": views.submission_out(submission, interviewer=True),
         "invite": submission.invite,
         "assignment": submission.invite.assignment,
         "pending": submission.status in PENDING,
@@ -395,12 +395,12 @@ def submission_page(
 def submission_report(submission_id: str, session: SessionDep, who: Viewer) -> Response:
     """The whole report, as `grade --html` writes it; framed by the submission's page."""
     submission = interviewers_submission(session, who, submission_id)
-    return report_page(api.visible_report(submission, interviewer=True))
+    return report_page(views.visible_report(submission, interviewer=True))
 
 
 @router.post("/submissions/{submission_id}/regrade")
 def regrade(submission_id: str, service: ServiceDep, session: SessionDep, who: Poster) -> Response:
-    api.requeue(service, session, interviewers_submission(session, who, submission_id))
+    handins.requeue(service, session, interviewers_submission(session, who, submission_id))
     return see_other(f"/submissions/{submission_id}")
 
 
@@ -434,8 +434,8 @@ def show_invite(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    invite = api.invite_by_token(session, invite_token)
-    view = api.invite_view(service, session, invite)
+    invite = access.invite_by_token(session, invite_token)
+    view = views.invite_view(service, session, invite)
     context = {
         "invite": view,
         "token": invite_token,
@@ -460,14 +460,14 @@ def hand_in(
     csrf: CsrfField = "",
     key: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    invite = api.invite_by_token(session, invite_token)
+    invite = access.invite_by_token(session, invite_token)
     if not same(cookies.invite_csrf(invite.token), csrf):
         raise forged()
     if file is None or not file.filename:
         error = "Choose the archive (.zip, .tar.gz or .tgz) to hand in."
         return show_invite(request, service, session, cookies, invite_token, error, 422)
     try:
-        api.receive(service, session, invite, file.file, file.filename, key or None)
+        handins.receive(service, session, invite, file.file, file.filename, key or None)
     except HTTPException as exc:
         return show_invite(
             request,
@@ -485,8 +485,8 @@ def hand_in(
 @router.get("/i/{invite_token}/submissions/{submission_id}")
 def candidate_report(invite_token: str, submission_id: str, session: SessionDep) -> Response:
     """The candidate-safe report, when the assignment gives feedback; 404 for another invite's."""
-    invite = api.invite_by_token(session, invite_token)
+    invite = access.invite_by_token(session, invite_token)
     submission = session.get(Submission, submission_id)
     if submission is None or submission.invite_id != invite.id:
-        raise api.not_found("submission")
-    return report_page(api.visible_report(submission, interviewer=False))
+        raise access.not_found("submission")
+    return report_page(views.visible_report(submission, interviewer=False))
