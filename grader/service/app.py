@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from grader import __version__
@@ -36,11 +39,26 @@ def create_app(
         version=__version__,
         summary="Take-home submissions in, graded reports out.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own loads Swagger UI from a CDN: served from here instead
+        redoc_url=None,
     )
     app.state.service = service
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("grader.service", "static")]), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The OpenAPI document in Swagger UI, from the service itself: no outside resource."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="grader API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
     app.add_exception_handler(StarletteHTTPException, pages.page_errors)
     app.add_exception_handler(pages.LoginRequired, pages.to_login)
     app.add_middleware(UploadLimit, limit=service.settings.upload_limit)

@@ -56,7 +56,7 @@ REPORT_HEADERS = {
     ),
     "X-Frame-Options": "SAMEORIGIN",
 }
-UNHEADED = ("/docs", "/redoc")  # Swagger UI and ReDoc load their scripts from a CDN
+UNHEADED = ("/docs",)  # Swagger UI's page starts it with an inline script
 PENDING = (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
 DEFAULT_DAYS = 14  # a new assignment's deadline, from today
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -424,3 +425,8 @@ def test_the_openapi_document_lists_the_endpoints_and_docs_answer(api: Api) -> N
     assert docs.status_code == 200
     assert "text/html" in docs.headers["content-type"]
     assert "/openapi.json" in docs.text
+    # Swagger UI comes from the service itself: nothing on the page is fetched from elsewhere.
+    sources = re.findall(r"""(?:src|href)=['"]([^'"]+)""", docs.text)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    for source in sources:
+        assert api.client.get(source).status_code == 200, source
