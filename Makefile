@@ -131,6 +131,7 @@ bench: install image wrk
 	$(BIN)/python bench/sandboxes.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/referee.py
+	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/python bench/service.py
 
 # Mutation testing: cosmic-ray's mutants of every reference, graded by its hidden suite in the
 # sandbox; each exercise must kill 95% (exercises/README.md shows the table). Long: not in `make test`.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +33,21 @@ class Worker:
     catalog: Catalog
     sessions: sessionmaker[Session]
     on_graded: Callable[[str], None] = lambda _: None  # webhooks hang here
+    _busy: int = field(default=0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    @contextmanager
+    def _slots(self) -> Iterator[int]:
+        """Sandbox runs for one submission: the workers' share no other grading holds, so a
+        lone submission spreads its exercises over them as `grade` does (at least one)."""
+        with self._lock:
+            parallel = max(1, self.settings.workers - self._busy)
+            self._busy += 1
+        try:
+            yield parallel
+        finally:
+            with self._lock:
+                self._busy -= 1
 
     def run(self, submission_id: str) -> None:
         with self.sessions() as session:
@@ -41,14 +58,16 @@ class Worker:
             assignment = submission.invite.assignment
             path = self.settings.uploads_dir / submission.upload
             try:
-                report = grade_path(
-                    path,
-                    assignment_scope(self.catalog, assignment),
-                    functools.partial(
-                        choose_sandbox, self.settings.sandbox, runtime=self.settings.runtime
-                    ),
-                    known_ids=self.catalog.ids,
-                )
+                with self._slots() as parallel:
+                    report = grade_path(
+                        path,
+                        assignment_scope(self.catalog, assignment),
+                        functools.partial(
+                            choose_sandbox, self.settings.sandbox, runtime=self.settings.runtime
+                        ),
+                        known_ids=self.catalog.ids,
+                        parallel=parallel,
+                    )
             except Exception as exc:
                 # The upload was checked when it arrived: what fails now is the grader's side
                 # (no engine, an image that will not build), or a bug in it.
