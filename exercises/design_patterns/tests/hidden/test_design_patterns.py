@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,23 +249,29 @@ def test_registries_are_independent() -> None:
     assert same(second.names(), ["csv"])
 
 
+# The module registry outlives a test, and a copy of a test may run in the same process: each
+# run of the next test registers a name of its own, so that it passes every time it runs.
+MODULE_PLUGIN_NAMES = (f"hidden-suite-module-level-plugin-{n}" for n in itertools.count())
+
+
 @pytest.mark.clause("C12")
 def test_module_level_register_and_create_use_the_module_registry() -> None:
     assert isinstance(solution.registry, PluginRegistry)
+    name = next(MODULE_PLUGIN_NAMES)
 
-    @solution.register("hidden-suite-module-level-plugin")
+    @solution.register(name)
     class ModulePlugin:
         def __init__(self, level: int = 1) -> None:
             self.level = level
 
-    built = solution.create("hidden-suite-module-level-plugin", level=3)
+    built = solution.create(name, level=3)
     assert type(built) is ModulePlugin and same(built.level, 3)
-    assert solution.registry.get("hidden-suite-module-level-plugin") is ModulePlugin
+    assert solution.registry.get(name) is ModulePlugin
     with pytest.raises(DuplicatePluginError):
-        solution.register("hidden-suite-module-level-plugin")(type("Other", (), {}))
+        solution.register(name)(type("Other", (), {}))
     with pytest.raises(UnknownPluginError):
         solution.create("hidden-suite-never-registered")
-    assert "hidden-suite-module-level-plugin" not in PluginRegistry()
+    assert name not in PluginRegistry()
 
 
 # =========================================================================== Observer
