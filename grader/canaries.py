@@ -111,9 +111,16 @@ def _parity(nonce: str) -> int:
     return int(hashlib.sha256(nonce.encode()).hexdigest(), 16) % 2
 
 
-def make_canaries(tests_dir: Path | None = None, rng: random.Random | None = None) -> Canaries:
+def make_canaries(
+    tests_dir: Path | None = None,
+    rng: random.Random | None = None,
+    *,
+    copies: int | None = COPIES,
+) -> Canaries:
     """Two canaries in a module that runs first and two in one that runs last (one of each pair
-    fails), and `COPIES` clones and twins in every hidden module of `tests_dir`.
+    fails), and `copies` clones and twins in every hidden module of `tests_dir` (None: of every
+    test that can be copied, which `grader validate` asks for on references, so that a test that
+    cannot run twice in one process is found there and not by a candidate's unlucky draw).
 
     `rng` is for tests only: grading draws from the operating system's randomness.
     """
@@ -123,7 +130,7 @@ def make_canaries(tests_dir: Path | None = None, rng: random.Random | None = Non
         names = sorted(f"test_{_hex(rng)}" for _ in range(2))
         failing = rng.choice(names)
         canaries += [Canary(file, name, _hex(rng, 16), name != failing) for name in names]
-    copies: list[Copy] = []
+    planted_copies: list[Copy] = []
     modules: dict[str, str] = {}
     if tests_dir is not None:
         paths = sorted(tests_dir.rglob("test_*.py"))
@@ -132,11 +139,11 @@ def make_canaries(tests_dir: Path | None = None, rng: random.Random | None = Non
         }
         suite_names = {n for source in sources.values() for n in defined_tests(source, nested=True)}
         for file, source in sources.items():
-            planted = plant(file, source, suite_names, rng)
+            planted = plant(file, source, suite_names, rng, copies)
             if planted is not None:
                 modules[file], more = planted
-                copies += more
-    return Canaries(tuple(canaries), tuple(copies), modules)
+                planted_copies += more
+    return Canaries(tuple(canaries), tuple(planted_copies), modules)
 
 
 def _hex(rng: random.Random, size: int = 6) -> str:
@@ -158,10 +165,11 @@ def defined_tests(source: str, *, nested: bool = False) -> list[str]:
 
 
 def plant(
-    file: str, source: str, suite_names: set[str], rng: random.Random, k: int = COPIES
+    file: str, source: str, suite_names: set[str], rng: random.Random, k: int | None = COPIES
 ) -> tuple[str, list[Copy]] | None:
-    """The module's source with k clones and k twins of its tests planted, or None if it has
-    no test that is safe to copy (or does not parse: the trusted collection will say so)."""
+    """The module's source with k clones and k twins of its tests planted (None: of every test
+    safe to copy), or None if it has no test that is safe to copy (or does not parse: the
+    trusted collection will say so)."""
     try:
         tree = pyast.parse(source)
     except SyntaxError:
@@ -179,7 +187,7 @@ def plant(
     at_line: dict[int, list[str]] = {}
     copies: list[Copy] = []
     for twin in (False, True):
-        for node in rng.sample(pool, min(k, len(pool))):
+        for node in rng.sample(pool, len(pool) if k is None else min(k, len(pool))):
             name = _fresh_name(defined_tests(source), taken, rng)
             taken.add(name)
             text = _renamed(lines, node, name)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from grader import scoring, verdicts
-from grader.canaries import make_canaries
+from grader.canaries import COPIES, make_canaries
 from grader.catalog import Exercise
 from grader.quiz import grade_quiz
 from grader.report import ExerciseResult, GradeReport, Status
@@ -41,12 +41,14 @@ def grade_exercises(
     *,
     fail_fast: bool = False,
     parallel: int = 1,
+    canary_copies: int | None = COPIES,
 ) -> list[ExerciseResult]:
     """Grade each exercise on the given files (None: not submitted), in `parallel` sandbox runs
     at once (grader/shards.py).
 
     `fail_fast`: stop each suite at its first failure; the status then says only whether it
-    passed (for known-wrong solutions), and the score is not a grade."""
+    passed (for known-wrong solutions), and the score is not a grade. `canary_copies`: clones and
+    twins per hidden module (None: of every test, see `make_canaries`)."""
     results: dict[str, ExerciseResult] = {}
     jobs: list[Job] = []
     for exercise, files in answers:
@@ -61,7 +63,9 @@ def grade_exercises(
         else:
             limits = exercise.manifest.limits
             # Canaries include tests planted to fail, which would stop a fail-fast run first.
-            canaries = None if fail_fast else make_canaries(exercise.hidden_tests)
+            canaries = (
+                None if fail_fast else make_canaries(exercise.hidden_tests, copies=canary_copies)
+            )
             jobs.append(
                 Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries, fail_fast)
             )

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from grader.assessment import Assessment
+from grader.canaries import COPIES
 from grader.catalog import Catalog, Exercise
 from grader.cheats import VARIANTS, CheatError, synthesize
 from grader.clauses import clause_problems
@@ -101,10 +102,15 @@ def validate(
 
     def run(batch: list[Subject]) -> list[ExerciseResult]:
         # A mutant only has to fail: its suite stops at the first failure. References are graded
-        # in full (canaries and all), and so are stubs, whose scores the cheats are judged by.
+        # in full, with a clone and a twin of every test: a test that fails when it runs again in
+        # the same process (state left in the solution's module) would make an honest solution
+        # `tampered` whenever grading happened to copy it. Stubs are graded in full too, since
+        # the cheats are judged by their scores.
         fail_fast = any(subject.startswith("mutant ") for _, subject, _ in batch)
+        references = all(subject == "reference" for _, subject, _ in batch)
         answers = [(exercise, files) for exercise, _, files in batch]
-        return grade_exercises(answers, sandbox, fail_fast=fail_fast)
+        copies = None if references else COPIES
+        return grade_exercises(answers, sandbox, fail_fast=fail_fast, canary_copies=copies)
 
     stubs = [(e, "stub", _stub(e)) for e in ready]
     cheats, broken = _cheat_batches(stubs)

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.canaries import Canaries, Copy, identifiers, make_canaries, originals, plant
+from grader.canaries import (
+    COPIES,
+    Canaries,
+    Copy,
+    defined_tests,
+    identifiers,
+    make_canaries,
+    originals,
+    plant,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDER = ROOT / "tests" / "fixtures" / "exercises" / "adder"
@@ -232,6 +241,17 @@ def test_the_suite_is_written_with_its_modules_replaced() -> None:
     assert set(canaries.expected) <= {f"{f}::{n}" for f in files for n in functions(files[f])}
     assert files["test_adder.py"] == canaries.modules["test_adder.py"]
     assert {c.file for c in canaries.copies} == {"test_adder.py"}
+
+
+def test_copies_none_copies_every_test_once_as_a_clone_and_once_as_a_twin() -> None:
+    hidden = ADDER / "tests" / "hidden"
+    source = (hidden / "test_adder.py").read_text(encoding="utf-8")
+    copyable = sorted(node.name for node in originals(ast.parse(source)))
+    assert 2 * COPIES < 2 * len(copyable) < 2 * len(defined_tests(source))  # some are not
+    canaries = make_canaries(hidden, random.Random(5), copies=None)
+    for twin in (False, True):
+        assert sorted(c.original for c in canaries.copies if c.twin is twin) == copyable
+    assert len(make_canaries(hidden, random.Random(5)).copies) == 2 * COPIES
 
 
 def test_copies_are_recognised_with_their_parameters() -> None:

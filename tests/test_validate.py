@@ -47,3 +47,39 @@ def test_a_suite_comparing_with_bare_equality_fails_the_cheat_check_and_exact_on
     # The weak suite still tells the reference, the stub and every mutant apart: only the cheat
     # check sees its weakness.
     assert [c for c in checks if not c.ok and not c.subject.startswith("cheat ")] == []
+
+
+# State kept in the solution's module: the second run of the test in one process fails.
+ONCE_ONLY_SUITE = """import pytest
+import solution
+from exact import same
+
+
+@pytest.mark.clause("C1")
+def test_ada():
+    assert same(solution.greet("Ada"), "Hello, Ada!")
+
+
+@pytest.mark.clause("C1")
+def test_lowercase_name_kept():
+    assert not hasattr(solution, "seen")
+    solution.seen = True
+    assert same(solution.greet("bob"), "Hello, bob!")
+"""
+
+
+@pytest.mark.slow
+def test_a_test_that_cannot_run_twice_in_one_process_fails_the_reference_check(
+    tmp_path: Path,
+) -> None:
+    """Grading copies a few tests at random (canaries): such a test would make an honest solution
+    `tampered` by chance. Validation copies every test of a reference, so it fails every time."""
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(FIXTURES, catalog_dir)
+    suite = catalog_dir / "greeter" / "tests" / "hidden" / "test_greeter.py"
+    suite.write_text(ONCE_ONLY_SUITE)
+    catalog = Catalog.load(catalog_dir)
+    checks = validate(catalog, list(catalog), LocalSandbox(), jobs=1)
+    failed = {(c.exercise, c.subject): c for c in checks if not c.ok}
+    assert set(failed) == {("greeter", "reference")}
+    assert "tampered" in failed["greeter", "reference"].detail
