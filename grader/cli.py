@@ -534,11 +534,11 @@ def serve(
     import uvicorn
 
     from grader.service.app import create_app
-    from grader.service.settings import Settings, default_workers
+    from grader.service.settings import Settings
 
     settings = Settings(
         data_dir=data_dir,
-        workers=workers or default_workers(),
+        workers=workers or default_jobs(),
         sandbox=sandbox,
         runtime=runtime,
         exercises_dir=exercises_dir,
@@ -575,10 +575,7 @@ def users_add(name: str, role: str, password_stdin: bool, data_dir: Path) -> Non
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     engine = db.make_engine(Settings(data_dir=data_dir).url)
     try:
-        if db.pending_migrations(engine):
-            raise InfrastructureError(
-                "the database needs migrations: run `grader db upgrade` first"
-            )
+        db.require_current(engine)
         with db.sessions(engine)() as session:
             user = add_user(session, name, Role(role), password)
             click.echo(f"Added {user.role} {user.name!r}.")

@@ -75,6 +75,16 @@ def pending_migrations(engine: Engine) -> list[str]:
     return list(reversed(missing)) if current != set(script.get_heads()) else []
 
 
+def require_current(engine: Engine) -> None:
+    """Refuse a database whose schema lacks migrations, naming the command that applies them."""
+    pending = pending_migrations(engine)
+    if pending:
+        raise InfrastructureError(
+            f"the database needs {len(pending)} migration(s) ({', '.join(pending)}): "
+            "run `grader db upgrade` first"
+        )
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (`grader db upgrade`)."""
     try:

@@ -58,22 +58,14 @@ def finish(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def supersede(session: Session, invite_id: int) -> list[str]:
-    """Mark the invite's unfinished submissions superseded (a newer one replaces them)."""
-    ids = list(
-        session.scalars(
-            select(Submission.id).where(
-                Submission.invite_id == invite_id, Submission.status.in_(UNFINISHED)
-            )
-        )
+def supersede(session: Session, invite_id: int) -> None:
+    """Mark the invite's unfinished submissions superseded (a newer one replaces them), in the
+    caller's transaction: it commits them together with their successor."""
+    session.execute(
+        update(Submission)
+        .where(Submission.invite_id == invite_id, Submission.status.in_(UNFINISHED))
+        .values(status=SubmissionStatus.SUPERSEDED, finished_at=now())
     )
-    if ids:
-        session.execute(
-            update(Submission)
-            .where(Submission.id.in_(ids), Submission.status.in_(UNFINISHED))
-            .values(status=SubmissionStatus.SUPERSEDED, finished_at=now())
-        )
-    return ids
 
 
 def requeue(session: Session, submission_id: str) -> bool:

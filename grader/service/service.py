@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.catalog import Catalog
-from grader.errors import InfrastructureError
 from grader.scope import load_catalog
 from grader.service import db, jobs
 from grader.service.auth import Tokens
@@ -51,12 +50,7 @@ class Service:
     def open(cls, settings: Settings, make_executor: ExecutorFactory = local_executor) -> Service:
         """Connect and load the catalog; refuses a database whose schema is not current."""
         engine = db.make_engine(settings.url)
-        pending = db.pending_migrations(engine)
-        if pending:
-            raise InfrastructureError(
-                f"the database needs {len(pending)} migration(s) ({', '.join(pending)}): "
-                "run `grader db upgrade` first"
-            )
+        db.require_current(engine)
         catalog = load_catalog(settings.exercises_dir)
         catalog.require_valid()
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)

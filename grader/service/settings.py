@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch import default_jobs
 from grader.sandboxes.choice import SandboxChoice
 
 DEFAULT_DATA_DIR = Path("grader-data")
@@ -19,15 +20,11 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("GRADER_DATA") or DEFAULT_DATA_DIR)
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     database_url: str | None = None  # None: $GRADER_DATABASE_URL, else SQLite under data_dir
-    workers: int = field(default_factory=default_workers)
+    workers: int = field(default_factory=default_jobs)  # one per usable core, as `grade --jobs`
     sandbox: SandboxChoice = "auto"
     runtime: str | None = None  # a container runtime for the Docker sandbox, such as runsc
     exercises_dir: Path | None = None  # None: the bundled catalog

@@ -57,6 +57,9 @@ class Worker:
             submission = session.get_one(Submission, submission_id)
             assignment = submission.invite.assignment
             path = self.settings.uploads_dir / submission.upload
+            # Its rows are read (and stay loaded): end the transaction, so that none is held
+            # open for the minutes the sandbox runs.
+            session.commit()
             try:
                 with self._slots() as parallel:
                     report = grade_path(
