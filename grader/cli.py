@@ -499,6 +499,15 @@ data_option = click.option(
 )
 
 
+job_time_limit_option = click.option(
+    "--job-time-limit",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    help="With a broker: one job's hard limit in seconds, above the sandbox's own deadline.",
+)
+
+
 @grader.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -516,6 +525,14 @@ data_option = click.option(
     help="The largest upload accepted, in MiB.",
 )
 @click.option("--public-url", default="", help="How invite links start (default: as requested).")
+@click.option(
+    "--sweep-seconds",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="With a broker: how often the database is checked for lost or unpublished jobs.",
+)
+@job_time_limit_option
 @sandbox_option
 @exercises_option
 @_errors_to_exit_codes
@@ -526,11 +543,16 @@ def serve(
     workers: int | None,
     upload_limit: int,
     public_url: str,
+    sweep_seconds: float,
+    job_time_limit: float,
     sandbox: SandboxChoice,
     runtime: str | None,
     exercises_dir: Path | None,
 ) -> None:
-    """Run the submission service: the API under /api/v1, pages for interviewers and candidates."""
+    """Run the submission service: the API under /api/v1, pages for interviewers and candidates.
+
+    With $GRADER_BROKER_URL set, jobs go to that RabbitMQ for `grader worker`s; without it, this
+    process grades them itself."""
     import uvicorn
 
     from grader.service.app import create_app
@@ -544,9 +566,73 @@ def serve(
         exercises_dir=exercises_dir,
         upload_limit=upload_limit << 20,
         public_url=public_url,
+        sweep_seconds=sweep_seconds,
+        job_time_limit=job_time_limit,
     )
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@grader.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Submissions graded at once, one process each (default: the cores available).",
+)
+@click.option(
+    "--queues",
+    default="grading",
+    show_default=True,
+    help="The queues to take jobs from, separated by commas.",
+)
+@click.option(
+    "--name",
+    help="This worker's name, unique among the workers: it labels its sandbox containers, "
+    "which it removes when it starts again (default: grader@<host name>).",
+)
+@data_option
+@job_time_limit_option
+@sandbox_option
+@exercises_option
+@_errors_to_exit_codes
+def worker(
+    concurrency: int | None,
+    queues: str,
+    name: str | None,
+    data_dir: Path,
+    job_time_limit: float,
+    sandbox: SandboxChoice,
+    runtime: str | None,
+    exercises_dir: Path | None,
+) -> None:
+    """Grade the service's submissions on this machine, taking jobs from $GRADER_BROKER_URL
+    (RabbitMQ) and writing reports to $GRADER_DATABASE_URL (PostgreSQL). SIGTERM lets the jobs
+    in hand finish first."""
+    import logging
+    import socket
+
+    from grader.service.queue import run_worker
+    from grader.service.settings import Settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings(
+        data_dir=data_dir,
+        sandbox=sandbox,
+        runtime=runtime,
+        exercises_dir=exercises_dir,
+        job_time_limit=job_time_limit,
+    )
+    chosen_queues = [queue.strip() for queue in queues.split(",") if queue.strip()]
+    if not chosen_queues:
+        raise BadInputError("--queues names no queue")
+    run_worker(
+        settings,
+        name=name or f"grader@{socket.gethostname()}",
+        concurrency=concurrency or default_jobs(),
+        queues=chosen_queues,
+    )
 
 
 @grader.group()

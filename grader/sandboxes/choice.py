@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -56,9 +56,14 @@ def check_runtime(client: docker.DockerClient, runtime: str) -> None:
 
 
 def choose_sandbox(
-    choice: SandboxChoice, *, runtime: str | None = None, log: Log = _ignore
+    choice: SandboxChoice,
+    *,
+    runtime: str | None = None,
+    log: Log = _ignore,
+    labels: Mapping[str, str] | None = None,
 ) -> Chosen:
-    """Open the sandbox `choice` names. `auto` falls back to local only when no engine answers."""
+    """Open the sandbox `choice` names. `auto` falls back to local only when no engine answers.
+    `labels` go on every Docker container, so that whoever made one can find it again."""
     if choice == "local":
         local = LocalSandbox()
         return Chosen(local, local.warnings())
@@ -72,4 +77,4 @@ def choose_sandbox(
         return Chosen(local, [fallback, *local.warnings()])
     if runtime:
         check_runtime(client, runtime)
-    return Chosen(DockerSandbox(client, docker_image(client, log), runtime=runtime))
+    return Chosen(DockerSandbox(client, docker_image(client, log), runtime=runtime, labels=labels))

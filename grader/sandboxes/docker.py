@@ -14,7 +14,7 @@ import contextlib
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -38,6 +38,7 @@ from grader.sandboxes.workspace import (
 
 # On every container this sandbox makes; `grader sandbox prune` uses it.
 CONTAINER_LABEL = "grader.sandbox.run"
+DEADLINE_LABEL = "grader.sandbox.deadline"  # epoch seconds after which the host has given up
 WORK = PurePosixPath("/work")  # the workspace, mounted read-only
 SCRATCH = PurePosixPath("/scratch")  # the only writable place: a size-capped tmpfs
 RUNNER_COMMAND = [
@@ -92,19 +93,22 @@ class DockerSandbox:
         *,
         runtime: str | None = None,
         limits: ContainerLimits | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
         self.image = image
         self.runtime = runtime
         self.limits = limits or ContainerLimits()
+        self.labels = dict(labels or {})  # who made the container: a service's job and worker
 
     def run(self, jobs: list[Job]) -> SandboxOutcome:
         with tempfile.TemporaryDirectory(prefix="grader-docker-") as tmp:
             root = Path(tmp)
             root.chmod(0o755)
             write_workspace(jobs, root, WORK, scratch=SCRATCH)
-            with self._container(root) as container:
-                return self._run(container, run_deadline(jobs))
+            deadline = run_deadline(jobs)
+            with self._container(root, deadline) as container:
+                return self._run(container, deadline)
 
     def _run(self, container: Container, deadline: float) -> SandboxOutcome:
         try:
@@ -149,9 +153,12 @@ class DockerSandbox:
             time.sleep(POLL_S)
 
     @contextlib.contextmanager
-    def _container(self, root: Path) -> Iterator[Container]:
+    def _container(self, root: Path, deadline: float) -> Iterator[Container]:
+        options = self.container_options(root)
+        # When the host gives up on it: a container found running later was orphaned.
+        options["labels"][DEADLINE_LABEL] = str(int(time.time() + deadline) + 1)
         try:
-            container = self.client.containers.create(self.image, **self.container_options(root))
+            container = self.client.containers.create(self.image, **options)
         except docker.errors.ImageNotFound as exc:
             raise InfrastructureError(
                 f"docker: image {self.image} is missing; run `grader sandbox build`"
@@ -198,7 +205,7 @@ class DockerSandbox:
                 ),
             ],
             "init": True,
-            "labels": {CONTAINER_LABEL: uuid.uuid4().hex},
+            "labels": {**self.labels, CONTAINER_LABEL: uuid.uuid4().hex},
             "log_config": LogConfig(
                 type="json-file", config={"max-size": f"{limits.log_mb}m", "max-file": "1"}
             ),
@@ -222,16 +229,47 @@ def prune(client: docker.DockerClient, *, max_age_s: float = MAX_CONTAINER_AGE_S
     A grading that is running right now keeps its container: only stopped ones, and running ones
     older than any grading's deadline could make them, are left behind.
     """
+    now = datetime.now(UTC)
+    return _remove_where(client, {}, lambda c: _left_behind(c, now, max_age_s))
+
+
+def remove_labelled(client: docker.DockerClient, labels: Mapping[str, str]) -> int:
+    """Remove every sandbox container carrying `labels`, whatever its state: a restarted worker's
+    own leftovers (no grading of its can still be running)."""
+    return _remove_where(client, labels, lambda _: True)
+
+
+def reap(client: docker.DockerClient, grace_s: float) -> int:
+    """Remove every sandbox container `grace_s` past the deadline its host gave it: the host
+    died (a killed worker) or it would have removed it itself."""
+    limit = time.time() - grace_s
+    return _remove_where(client, {}, lambda c: _deadline(c) < limit)
+
+
+def _remove_where(
+    client: docker.DockerClient, labels: Mapping[str, str], chosen: Callable[[Container], bool]
+) -> int:
+    selectors = [CONTAINER_LABEL, *(f"{key}={value}" for key, value in labels.items())]
     try:
-        containers = client.containers.list(all=True, filters={"label": CONTAINER_LABEL})
+        containers = client.containers.list(all=True, filters={"label": selectors})
     except _ENGINE_ERRORS as exc:
         raise InfrastructureError(f"docker: cannot list containers ({exc})") from exc
-    now = datetime.now(UTC)
     removed = 0
     for container in containers:
-        created = str(container.attrs.get("Created", ""))[:19]  # e.g. 2026-11-26T03:08:43
-        started = datetime.fromisoformat(created).replace(tzinfo=UTC) if created else now
-        if container.status != "running" or (now - started).total_seconds() > max_age_s:
+        if chosen(container):
             remove(container)
             removed += 1
     return removed
+
+
+def _deadline(container: Container) -> float:
+    value = (container.labels or {}).get(DEADLINE_LABEL, "")
+    return float(value) if value.isdigit() else float("inf")
+
+
+def _left_behind(container: Container, now: datetime, max_age_s: float) -> bool:
+    if container.status != "running":
+        return True
+    created = str(container.attrs.get("Created", ""))[:19]  # e.g. 2026-11-26T03:08:43
+    started = datetime.fromisoformat(created).replace(tzinfo=UTC) if created else now
+    return (now - started).total_seconds() > max_age_s

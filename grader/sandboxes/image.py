@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from docker import DockerClient
 
@@ -84,21 +85,30 @@ def _sandbox_files(sandbox_dir: Path) -> list[Path]:
     return [*required, *grader_files(sandbox_dir)]
 
 
+def _add(digest: Any, name: str, data: bytes) -> None:
+    digest.update(f"{name}\0{len(data)}\0".encode())
+    digest.update(data)
+
+
+def recipe_digest(sandbox_dir: Path = SANDBOX_DIR) -> str:
+    """The sha256 of what the image is built from apart from its base (the recipe, the pinned
+    wheels, the runner's files): two machines with the same one grade in the same sandbox,
+    whichever base each made; the service's jobs carry it (grader/service/queue.py)."""
+    digest = hashlib.sha256()
+    _add(digest, "recipe", RECIPE_VERSION.encode())
+    _add(digest, "wheels", wheelhouse_recipe().encode())
+    for path in _sandbox_files(sandbox_dir):
+        _add(digest, f"file:{path.name}", path.read_bytes())
+    return digest.hexdigest()
+
+
 def inputs_digest(base_image: str, sandbox_dir: Path = SANDBOX_DIR) -> str:
     """The full sha256 of every input of the image built on `base_image`."""
     digest = hashlib.sha256()
-
-    def add(name: str, data: bytes) -> None:
-        digest.update(f"{name}\0{len(data)}\0".encode())
-        digest.update(data)
-
-    add("recipe", RECIPE_VERSION.encode())
-    add("base", base_image.encode())
+    _add(digest, "base", base_image.encode())
     if base_image == LOCAL_BASE_IMAGE:
-        add("base-recipe", base_recipe_digest().encode())
-    add("wheels", wheelhouse_recipe().encode())
-    for path in _sandbox_files(sandbox_dir):
-        add(f"file:{path.name}", path.read_bytes())
+        _add(digest, "base-recipe", base_recipe_digest().encode())
+    _add(digest, "sandbox", recipe_digest(sandbox_dir).encode())
     return digest.hexdigest()
 
 

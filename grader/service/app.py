@@ -13,14 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from grader import __version__
-from grader.service import api, pages
-from grader.service.service import ExecutorFactory, Service, local_executor
+from grader.service import api, metrics, pages
+from grader.service.service import ExecutorFactory, Service, default_executor
 from grader.service.settings import Settings
 from grader.service.uploads import UploadLimit
 
 
 def create_app(
-    settings: Settings | None = None, *, make_executor: ExecutorFactory = local_executor
+    settings: Settings | None = None, *, make_executor: ExecutorFactory = default_executor
 ) -> FastAPI:
     """The service; it opens the database when created (refusing one that needs a migration)
     and starts its workers when the server starts."""
@@ -45,6 +45,7 @@ def create_app(
     app.state.service = service
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(packages=[("grader.service", "static")]), name="static")
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

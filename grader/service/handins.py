@@ -79,6 +79,7 @@ def receive(
         status=SubmissionStatus.QUEUED,
         filename=stored.filename,
         upload=stored.name,
+        archive=(service.settings.uploads_dir / stored.name).read_bytes(),
         sha256=stored.sha256,
         received_at=received,
         queued_at=received,
@@ -112,5 +113,5 @@ def requeue(service: Service, session: Session, submission: Submission) -> Submi
             409, f"only a failed submission is regraded (this one is {submission.status})"
         )
     session.refresh(submission)
-    service.enqueue(submission.id)
+    service.enqueue(submission.id, jobs.Priority.REGRADE)
     return submission

@@ -11,28 +11,100 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.service.models import Submission, SubmissionStatus, now
+from grader.service.models import Attempt, AttemptOutcome, Submission, SubmissionStatus, now
 
 log = logging.getLogger("grader.service")
 UNFINISHED = (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
 
 
-def claim(session: Session, submission_id: str) -> int | None:
-    """Move a queued submission to running and return its attempt number, which `finish` must
-    quote; None when it is not queued (taken, superseded)."""
+MAX_LOST = 3  # attempts that may die for the grader's reasons before a submission is failed
+
+
+def claim(
+    session: Session, submission_id: str, worker: str = "local", *, takeover: bool = False
+) -> int | None:
+    """Start an attempt at a queued submission and return its number, which `finish` must quote;
+    None when there is nothing to grade (taken, superseded, finished, or failed just now).
+
+    `takeover` is for a job the broker delivered again because the worker holding it died: the
+    running attempt is presumed dead (counted as lost, its late result refused) and a new one
+    starts, unless too many died already: then the submission is failed, not tried forever.
+    """
+    if takeover:
+        lost_attempt = session.scalar(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.status == SubmissionStatus.RUNNING)
+            .values(status=SubmissionStatus.QUEUED, lost=Submission.lost + 1)
+            .returning(Submission.attempts)
+        )
+        if lost_attempt is not None:
+            _close_attempt(session, submission_id, lost_attempt, AttemptOutcome.LOST)
+            log.warning("%s: attempt %d was lost with its worker", submission_id, lost_attempt)
     attempt = session.scalar(
         update(Submission)
-        .where(Submission.id == submission_id, Submission.status == SubmissionStatus.QUEUED)
-        .values(status=SubmissionStatus.RUNNING, started_at=now(), attempts=Submission.attempts + 1)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.QUEUED,
+            Submission.lost < MAX_LOST,
+        )
+        .values(
+            status=SubmissionStatus.RUNNING,
+            started_at=now(),
+            attempts=Submission.attempts + 1,
+            worker=worker,
+        )
         .returning(Submission.attempts)
     )
+    if attempt is not None:
+        session.add(Attempt(submission_id=submission_id, number=attempt, worker=worker))
+    else:
+        give_up(session, submission_id)
     session.commit()
     return attempt
+
+
+def give_up(session: Session, submission_id: str) -> bool:
+    """Fail a queued submission whose attempts died MAX_LOST times (in the caller's
+    transaction): the grader's fault, shown to interviewers, never counted against the candidate."""
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.QUEUED,
+            Submission.lost >= MAX_LOST,
+        )
+        .values(
+            status=SubmissionStatus.FAILED,
+            finished_at=now(),
+            failure=f"grading died {MAX_LOST} times (its worker was killed or lost); "
+            "regrade it once the grader is mended",
+        )
+    )
+    failed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if failed:
+        log.error("%s: failed after %d lost attempts", submission_id, MAX_LOST)
+    return failed
+
+
+def _close_attempt(
+    session: Session, submission_id: str, number: int, outcome: AttemptOutcome
+) -> None:
+    session.execute(
+        update(Attempt)
+        .where(
+            Attempt.submission_id == submission_id,
+            Attempt.number == number,
+            Attempt.finished_at.is_(None),
+        )
+        .values(finished_at=now(), outcome=outcome)
+    )
 
 
 def finish(
@@ -42,9 +114,10 @@ def finish(
     status: SubmissionStatus,
     **values: object,
 ) -> bool:
-    """Record the outcome of the running `attempt`; False (nothing written) when the submission
-    was superseded meanwhile, or requeued and claimed again (a later attempt's result stands,
-    so a worker presumed dead cannot overwrite it)."""
+    """Record the outcome of the running `attempt`; False (nothing written but the attempt's own
+    row) when the submission was superseded meanwhile, or its attempt was presumed dead and
+    another started: a later attempt's result stands, so a worker presumed dead cannot
+    overwrite it."""
     result = session.execute(
         update(Submission)
         .where(
@@ -54,8 +127,11 @@ def finish(
         )
         .values(status=status, finished_at=now(), **values)
     )
+    written = bool(result.rowcount)  # type: ignore[attr-defined]
+    outcome = AttemptOutcome(status) if written else AttemptOutcome.DROPPED
+    _close_attempt(session, submission_id, attempt, outcome)
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return written
 
 
 def supersede(session: Session, invite_id: int) -> None:
@@ -76,9 +152,11 @@ def requeue(session: Session, submission_id: str) -> bool:
         .values(
             status=SubmissionStatus.QUEUED,
             queued_at=now(),
+            published_at=None,
             started_at=None,
             finished_at=None,
             failure=None,
+            lost=0,
         )
     )
     session.commit()
@@ -86,21 +164,89 @@ def requeue(session: Session, submission_id: str) -> bool:
 
 
 def recover(session: Session) -> list[str]:
-    """At start: work a dead process left running is queued again; returns every queued id,
-    oldest first, for the executor to take up."""
-    session.execute(
+    """At start of a service that grades in its own process: what it left running died with it
+    and is queued again; returns every queued id, oldest first, for the executor to take up."""
+    for submission_id in session.scalars(
+        select(Submission.id).where(Submission.status == SubmissionStatus.RUNNING)
+    ).all():
+        _lose(session, submission_id)
+    session.commit()
+    ids = session.scalars(
+        select(Submission.id)
+        .where(Submission.status == SubmissionStatus.QUEUED)
+        .order_by(Submission.queued_at)
+    ).all()
+    ids = [submission_id for submission_id in ids if not give_up(session, submission_id)]
+    session.commit()
+    return ids
+
+
+def _lose(session: Session, submission_id: str) -> None:
+    """Presume the running attempt dead: queue the submission again, the attempt counted lost."""
+    number = session.scalar(
         update(Submission)
-        .where(Submission.status == SubmissionStatus.RUNNING)
-        .values(status=SubmissionStatus.QUEUED, started_at=None)
+        .where(Submission.id == submission_id, Submission.status == SubmissionStatus.RUNNING)
+        .values(
+            status=SubmissionStatus.QUEUED,
+            started_at=None,
+            published_at=None,
+            lost=Submission.lost + 1,
+        )
+        .returning(Submission.attempts)
+    )
+    if number is not None:
+        _close_attempt(session, submission_id, number, AttemptOutcome.LOST)
+
+
+def sweep(
+    session: Session,
+    *,
+    running_deadline: timedelta,
+    stale_queue: timedelta,
+    publish_grace: timedelta = timedelta(seconds=5),
+) -> list[str]:
+    """The periodic sweeper's pass over the database, the source of truth: a submission running
+    past `running_deadline` lost its worker silently, and is queued again (or failed, after
+    MAX_LOST); returns the queued submissions to hand to the broker again, because a broker that
+    was down never had them (unpublished `publish_grace` after they were queued, so that the
+    sweeper does not race the publish under way), or because they waited past `stale_queue`
+    (the broker lost them). A job handed over twice is harmless: `claim` lets only one attempt
+    start."""
+    current = now()
+    for submission_id in session.scalars(
+        select(Submission.id).where(
+            Submission.status == SubmissionStatus.RUNNING,
+            Submission.started_at < current - running_deadline,
+        )
+    ).all():
+        log.warning("%s: running past its deadline, presumed lost", submission_id)
+        _lose(session, submission_id)
+    session.commit()
+    due = session.scalars(
+        select(Submission.id)
+        .where(
+            Submission.status == SubmissionStatus.QUEUED,
+            or_(
+                and_(
+                    Submission.published_at.is_(None),
+                    Submission.queued_at < current - publish_grace,
+                ),
+                Submission.published_at < current - stale_queue,
+            ),
+        )
+        .order_by(Submission.queued_at)
+    ).all()
+    due = [submission_id for submission_id in due if not give_up(session, submission_id)]
+    session.commit()
+    return due
+
+
+def published(session: Session, submission_id: str, at: datetime | None = None) -> None:
+    """Note that the broker has the job (its publish was confirmed)."""
+    session.execute(
+        update(Submission).where(Submission.id == submission_id).values(published_at=at or now())
     )
     session.commit()
-    return list(
-        session.scalars(
-            select(Submission.id)
-            .where(Submission.status == SubmissionStatus.QUEUED)
-            .order_by(Submission.queued_at)
-        )
-    )
 
 
 def queued_count(session: Session) -> int:
@@ -114,10 +260,18 @@ def queued_count(session: Session) -> int:
     )
 
 
+class Priority(IntEnum):
+    """Which job a worker takes first (where the executor can choose): a candidate waiting on a
+    fresh submission goes ahead of an interviewer's regrade."""
+
+    REGRADE = 2
+    FRESH = 8
+
+
 class Executor(Protocol):
     """Where jobs run. `submit` must not block on grading."""
 
-    def submit(self, submission_id: str) -> None: ...
+    def submit(self, submission_id: str, priority: Priority = Priority.FRESH) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -129,8 +283,8 @@ class LocalExecutor:
         self._run = run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
 
-    def submit(self, submission_id: str) -> None:
-        self._pool.submit(self._guarded, submission_id)
+    def submit(self, submission_id: str, priority: Priority = Priority.FRESH) -> None:
+        self._pool.submit(self._guarded, submission_id)  # in order: a thread pool has no priority
 
     def _guarded(self, submission_id: str) -> None:
         try:

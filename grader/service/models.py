@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -120,11 +129,18 @@ class Submission(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     filename: Mapped[str] = mapped_column(String(300))
     upload: Mapped[str] = mapped_column(String(300))  # the stored archive, under uploads_dir
+    # The archive itself, for workers on other machines (None: uploaded before 0002); deferred,
+    # so that listing submissions does not read it.
+    archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was last handed to the broker; None while it waits for a broker that was down.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(200))  # who runs (ran) the latest attempt
+    lost: Mapped[int] = mapped_column(default=0)  # attempts that died since it was last queued
     score: Mapped[float | None]
     max_score: Mapped[float | None]
     percent: Mapped[float | None]
@@ -135,11 +151,38 @@ class Submission(Base):
     deliveries: Mapped[list[WebhookDelivery]] = relationship(
         back_populates="submission", order_by="WebhookDelivery.id"
     )
+    attempt_rows: Mapped[list[Attempt]] = relationship(
+        back_populates="submission", order_by="Attempt.number"
+    )
 
     @property
     def counts(self) -> bool:
         """Whether it counts against the candidate's maximum: not when the grader failed."""
         return self.status != SubmissionStatus.FAILED
+
+
+class AttemptOutcome(StrEnum):
+    GRADED = "graded"
+    FAILED = "failed"  # the grader failed and said so (no engine, a broken image)
+    LOST = "lost"  # its worker died or went silent: presumed dead, fenced off
+    DROPPED = "dropped"  # finished after it was superseded or fenced off: its result was refused
+
+
+class Attempt(Base):
+    """One try at grading a submission; `number` is the fencing token its worker quotes."""
+
+    __tablename__ = "grading_attempts"
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    number: Mapped[int]
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[AttemptOutcome | None] = mapped_column(String(20))
+
+    submission: Mapped[Submission] = relationship(back_populates="attempt_rows")
 
 
 class WebhookDelivery(Base):

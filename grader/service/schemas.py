@@ -74,6 +74,12 @@ class SubmissionOut(BaseModel):
     max_score: float | None = None
     percent: float | None = None
     failure: str | None = Field(default=None, description="Why grading failed: interviewers only.")
+    published_at: datetime | None = Field(
+        default=None, description="When the broker last got its job: interviewers only."
+    )
+    worker: str | None = Field(
+        default=None, description="Who ran the latest attempt: interviewers only."
+    )
     report: dict[str, Any] | None = None
 
 

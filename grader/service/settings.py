@@ -14,6 +14,7 @@ DEFAULT_DATA_DIR = Path("grader-data")
 DEFAULT_UPLOAD_LIMIT = 20 << 20  # bytes: a take-home's code is kilobytes; 20 MiB leaves room
 DEFAULT_QUEUE_LIMIT = 1000  # submissions waiting at once before new ones get 503
 DEFAULT_TOKEN_MINUTES = 60
+BROKER_ENV = "GRADER_BROKER_URL"
 
 
 def default_data_dir() -> Path:
@@ -34,6 +35,22 @@ class Settings:
     public_url: str = ""  # how invite links start; "" means relative to the request's host
     webhook_backoff: float = 1.0  # seconds before the first retry, doubled at each next one
     webhook_attempts: int = 5
+    # Grading across machines (`grader worker`): None means $GRADER_BROKER_URL, "" none at all.
+    broker_url: str | None = None
+    # One job's hard limit, above the sandbox's own deadline (the whole catalog's worst case is
+    # about 32 minutes: every exercise's wall timeout plus slack); the broker's consumer
+    # timeout must be above this one (deploy/rabbitmq.conf).
+    job_time_limit: float = 3600.0
+    sweep_seconds: float = 30.0  # the sweeper's period
+    stale_queue_seconds: float = 3600.0  # queued this long after its publish: publish again
+    db_retry_s: float = 120.0  # how long a worker keeps trying an unreachable database
+
+    @property
+    def broker(self) -> str:
+        """The broker's URL, or "" when grading stays in this process."""
+        if self.broker_url is not None:
+            return self.broker_url
+        return os.environ.get(BROKER_ENV, "")
 
     @property
     def url(self) -> str:

@@ -66,6 +66,8 @@ def submission_out(submission: Submission, *, interviewer: bool) -> SubmissionOu
         out.score, out.max_score, out.percent = report.score, report.max_score, report.percent
     if interviewer:
         out.failure = submission.failure
+        out.published_at = submission.published_at
+        out.worker = submission.worker
     return out
 
 

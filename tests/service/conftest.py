@@ -53,7 +53,7 @@ from sqlalchemy import Engine
 from grader.service import db
 from grader.service.auth import hash_password
 from grader.service.models import Role, User
-from grader.service.service import ExecutorFactory, local_executor
+from grader.service.service import ExecutorFactory, default_executor
 from grader.service.settings import Settings
 
 
@@ -136,7 +136,7 @@ def serve(settings: Settings) -> Iterator[Callable[..., RunningServer]]:
     stopped when the test ends."""
     started: list[RunningServer] = []
 
-    def start(make_executor: ExecutorFactory = local_executor, **overrides: Any) -> RunningServer:
+    def start(make_executor: ExecutorFactory = default_executor, **overrides: Any) -> RunningServer:
         running = start_server(replace(settings, **overrides), make_executor)
         started.append(running)
         return running

@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 from grader.mutants import mutants_in
 from grader.service import db
 from grader.service.app import create_app
+from grader.service.jobs import Priority
 from grader.service.models import Base, Role, Submission
-from grader.service.service import ExecutorFactory, Service, local_executor
+from grader.service.service import ExecutorFactory, Service, default_executor
 from grader.service.settings import Settings
 from grader.service.worker import Worker
 
@@ -140,7 +141,7 @@ def wait_for_job_threads(timeout: float = DEADLINE_S) -> None:
 
 
 def start_server(
-    settings: Settings, make_executor: ExecutorFactory = local_executor
+    settings: Settings, make_executor: ExecutorFactory = default_executor
 ) -> RunningServer:
     """Serve `create_app(settings)` on a socket bound before the server starts (no port to
     race for), returning once it accepts requests."""
@@ -173,7 +174,7 @@ class HoldingExecutor:
     def __init__(self, worker: Worker) -> None:
         self.held: list[str] = []
 
-    def submit(self, submission_id: str) -> None:
+    def submit(self, submission_id: str, priority: Priority = Priority.FRESH) -> None:
         self.held.append(submission_id)
 
     def stop(self) -> None:
@@ -196,7 +197,7 @@ class TrackedExecutor:
         with self._lock:
             return self._done.setdefault(submission_id, threading.Event())
 
-    def submit(self, submission_id: str) -> None:
+    def submit(self, submission_id: str, priority: Priority = Priority.FRESH) -> None:
         self._pool.submit(self._run_then_mark, submission_id)
 
     def _run_then_mark(self, submission_id: str) -> None:
