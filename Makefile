@@ -9,7 +9,7 @@ TEST_DATABASE_URL := postgresql+psycopg://grader:grader@127.0.0.1:5432/grader_te
 PG_URL := postgresql://grader:grader@127.0.0.1:5432/grader_test
 PG_UP = PGCONNECT_TIMEOUT=3 psql '$(PG_URL)' -qAtX -c 'select 1' >/dev/null 2>&1
 
-.PHONY: install image browser bubblewrap postgres wrk demo test quick lint typecheck validate unit bench mutation clean
+.PHONY: install image browser bubblewrap postgres rabbitmq wrk demo test quick lint typecheck validate unit bench mutation clean
 
 install: $(VENV)/.installed
 
@@ -85,6 +85,18 @@ postgres:
 		fi; \
 	fi
 
+# RabbitMQ, for the tests and the benchmark of grading across machines (`grader worker`): only
+# the package; each test starts nodes of its own (tests/service/servers.py), so nothing runs here.
+# iproute2's `ip netns` makes the separate hosts of the multi-host test.
+rabbitmq:
+	@if ! [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || ! command -v ip >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server iproute2 procps >/dev/null; \
+		else \
+			echo "make rabbitmq: install rabbitmq-server and iproute2 to run the tests of grader worker"; \
+		fi; \
+	fi
+
 # wrk, the HTTP load generator that `make bench` drives the submission service with.
 wrk:
 	@if ! command -v wrk >/dev/null; then \
@@ -120,7 +132,7 @@ validate: install image bubblewrap
 	$(BIN)/grader validate
 
 # The database tests get $(TEST_DATABASE_URL) only when it answers; otherwise they skip.
-unit: install image browser bubblewrap postgres
+unit: install image browser bubblewrap postgres rabbitmq
 	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/pytest -q
 
 # The tests not marked slow (no whole-submission grading, no wheel build): for while you work.

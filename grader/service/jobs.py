@@ -213,16 +213,17 @@ def sweep(
     (the broker lost them). A job handed over twice is harmless: `claim` lets only one attempt
     start."""
     current = now()
-    for submission_id in session.scalars(
+    lost = session.scalars(
         select(Submission.id).where(
             Submission.status == SubmissionStatus.RUNNING,
             Submission.started_at < current - running_deadline,
         )
-    ).all():
+    ).all()
+    for submission_id in lost:
         log.warning("%s: running past its deadline, presumed lost", submission_id)
         _lose(session, submission_id)
     session.commit()
-    due = session.scalars(
+    waiting = session.scalars(
         select(Submission.id)
         .where(
             Submission.status == SubmissionStatus.QUEUED,
@@ -236,7 +237,7 @@ def sweep(
         )
         .order_by(Submission.queued_at)
     ).all()
-    due = [submission_id for submission_id in due if not give_up(session, submission_id)]
+    due = [s for s in dict.fromkeys([*waiting, *lost]) if not give_up(session, s)]
     session.commit()
     return due
 

@@ -4,7 +4,9 @@ and can be regraded."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +21,18 @@ from service_harness import (
     slow,
     submission_zip,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from grader.service.models import Submission
+from grader.service import jobs
+from grader.service.models import (
+    Assignment,
+    Attempt,
+    Invite,
+    Submission,
+    SubmissionStatus,
+    now,
+)
 
 
 def test_a_new_submission_supersedes_a_queued_one(
@@ -132,3 +142,107 @@ def test_a_grader_failure_is_failed_for_interviewers_free_for_the_candidate_and_
     # Graded, it counts now: the one submission allowed is used.
     assert api.submit(invite["token"], archive).status_code == 429
     assert api.client.get(f"/api/v1/invites/{invite['token']}").json()["submissions_left"] == 0
+
+
+# The fencing rules themselves, on the database alone (grader/service/jobs.py).
+
+
+def queued(engine: Engine, accounts: Accounts, **values: object) -> str:
+    """A queued submission, made straight in the database."""
+    with Session(engine) as session:
+        assignment = Assignment(
+            owner_id=accounts.interviewer.id,
+            title="t",
+            assessment=None,
+            exercise_ids=["adder"],
+            deadline=now() + timedelta(days=1),
+            max_submissions=5,
+            feedback="none",
+        )
+        invite = Invite(assignment=assignment, token=uuid.uuid4().hex, candidate="Ann")
+        submission = Submission(
+            invite=invite,
+            status=SubmissionStatus.QUEUED,
+            filename="a.zip",
+            upload="a.zip",
+            sha256="0" * 64,
+            **({"queued_at": now()} | values),
+        )
+        session.add(submission)
+        session.commit()
+        return submission.id
+
+
+def outcomes(engine: Engine, submission_id: str) -> list[tuple[int, str | None, str]]:
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(Attempt).where(Attempt.submission_id == submission_id).order_by(Attempt.number)
+        )
+        return [(row.number, row.outcome, row.worker) for row in rows]
+
+
+def test_a_redelivered_job_fences_off_the_attempt_it_replaces(
+    database: Engine, accounts: Accounts
+) -> None:
+    submission = queued(database, accounts)
+    with Session(database) as session:
+        assert jobs.claim(session, submission, "a") == 1
+        assert jobs.claim(session, submission, "b") is None  # running: not a second time
+        assert jobs.claim(session, submission, "b", takeover=True) == 2  # a's worker died
+        # The presumed-dead attempt finishes after all: its result is refused.
+        assert not jobs.finish(session, submission, 1, SubmissionStatus.GRADED, score=1.0)
+        assert jobs.finish(session, submission, 2, SubmissionStatus.GRADED, score=2.0)
+        stored = session.get_one(Submission, submission)
+        session.refresh(stored)
+        assert (stored.status, stored.score, stored.attempts, stored.lost) == ("graded", 2.0, 2, 1)
+        assert stored.worker == "b"
+    assert outcomes(database, submission) == [(1, "lost", "a"), (2, "graded", "b")]
+
+
+def test_a_submission_whose_attempts_die_three_times_is_failed(
+    database: Engine, accounts: Accounts
+) -> None:
+    submission = queued(database, accounts)
+    with Session(database) as session:
+        assert jobs.claim(session, submission, "w") == 1
+        assert jobs.claim(session, submission, "w", takeover=True) == 2
+        assert jobs.claim(session, submission, "w", takeover=True) == 3
+        assert jobs.claim(session, submission, "w", takeover=True) is None
+        stored = session.get_one(Submission, submission)
+        session.refresh(stored)
+        assert stored.status == "failed" and "died 3 times" in (stored.failure or "")
+        assert not stored.counts
+        # A regrade starts the count again; the attempt numbers go on (they are the fence).
+        assert jobs.requeue(session, submission)
+        assert jobs.claim(session, submission, "w") == 4
+    assert [outcome for _, outcome, _ in outcomes(database, submission)] == [
+        "lost",
+        "lost",
+        "lost",
+        None,
+    ]
+
+
+def test_the_sweeper_finds_the_unpublished_the_stale_and_the_silently_dead(
+    database: Engine, accounts: Accounts
+) -> None:
+    long_ago = now() - timedelta(hours=3)
+    unpublished = queued(database, accounts, queued_at=long_ago)
+    just_queued = queued(database, accounts)  # its publish is under way: not raced
+    published = queued(database, accounts, published_at=now())
+    stale = queued(database, accounts, queued_at=long_ago, published_at=long_ago)
+    silent = queued(database, accounts)
+    alive = queued(database, accounts)
+    with Session(database) as session:
+        assert jobs.claim(session, silent, "gone") == 1
+        assert jobs.claim(session, alive, "busy") == 1
+        session.execute(
+            update(Submission).where(Submission.id == silent).values(started_at=long_ago)
+        )
+        session.commit()
+        due = jobs.sweep(
+            session, running_deadline=timedelta(hours=1), stale_queue=timedelta(hours=1)
+        )
+    assert set(due) == {unpublished, stale, silent}
+    assert just_queued not in due and published not in due and alive not in due
+    assert outcomes(database, silent) == [(1, "lost", "gone")]
