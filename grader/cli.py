@@ -502,7 +502,7 @@ data_option = click.option(
 job_time_limit_option = click.option(
     "--job-time-limit",
     type=click.FloatRange(min=1),
-    default=3600.0,
+    default=5400.0,
     show_default=True,
     help="With a broker: one job's hard limit in seconds, above the sandbox's own deadline.",
 )

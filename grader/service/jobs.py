@@ -73,6 +73,8 @@ def claim(
 def give_up(session: Session, submission_id: str) -> bool:
     """Fail a queued submission whose attempts died MAX_LOST times (in the caller's
     transaction): the grader's fault, shown to interviewers, never counted against the candidate."""
+    last = session.scalar(select(Submission.failure).where(Submission.id == submission_id))
+    why = f"the last one: {last}" if last else "its worker was killed or lost"
     result = session.execute(
         update(Submission)
         .where(
@@ -83,8 +85,7 @@ def give_up(session: Session, submission_id: str) -> bool:
         .values(
             status=SubmissionStatus.FAILED,
             finished_at=now(),
-            failure=f"grading died {MAX_LOST} times (its worker was killed or lost); "
-            "regrade it once the grader is mended",
+            failure=f"grading died {MAX_LOST} times ({why}); regrade it once the grader is mended",
         )
     )
     failed = bool(result.rowcount)  # type: ignore[attr-defined]
@@ -132,6 +133,32 @@ def finish(
     _close_attempt(session, submission_id, attempt, outcome)
     session.commit()
     return written
+
+
+def release(session: Session, submission_id: str, attempt: int, reason: str) -> bool:
+    """Hand the running `attempt` back because this machine cannot grade it (its engine is down,
+    its image missing): queued again for another worker, counted towards MAX_LOST, `reason` kept
+    for interviewers. False when the attempt was fenced off meanwhile."""
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.RUNNING,
+            Submission.attempts == attempt,
+        )
+        .values(
+            status=SubmissionStatus.QUEUED,
+            started_at=None,
+            lost=Submission.lost + 1,
+            failure=reason,
+        )
+    )
+    released = bool(result.rowcount)  # type: ignore[attr-defined]
+    _close_attempt(session, submission_id, attempt, AttemptOutcome.FAILED)
+    if released:
+        give_up(session, submission_id)
+    session.commit()
+    return released
 
 
 def supersede(session: Session, invite_id: int) -> None:
@@ -280,7 +307,7 @@ class Executor(Protocol):
 class LocalExecutor:
     """`workers` threads in this process; each job's sandbox is its own process tree."""
 
-    def __init__(self, run: Callable[[str], None], workers: int) -> None:
+    def __init__(self, run: Callable[[str], object], workers: int) -> None:
         self._run = run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
 

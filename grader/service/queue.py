@@ -185,7 +185,9 @@ class WorkerRuntime:
         if self._worker is None or self._worker[0] != os.getpid():
             sessions = db.sessions(db.make_engine(self.settings.url))
             notifier = Notifier(self.settings, sessions)
-            worker = Worker(self.settings, self.catalog, sessions, notifier.graded, self.name)
+            worker = Worker(
+                self.settings, self.catalog, sessions, notifier.graded, self.name, hand_back=True
+            )
             self._worker = (os.getpid(), worker)
         return self._worker[1]
 
@@ -207,7 +209,10 @@ def run_worker(settings: Settings, *, name: str, concurrency: int, queues: list[
     """`grader worker`: check everything a job needs before taking one (the broker is named,
     the database is current, the catalog valid, the sandbox ready), remove what this worker
     left behind when it last died, then take jobs until SIGTERM (which lets the running jobs
-    finish; a second one, or SIGKILL, hands them back to the broker)."""
+    finish; SIGQUIT or SIGKILL hands them back to the broker).
+
+    `--sandbox auto` is settled here, once: a worker whose engine answered grades in Docker or
+    not at all, never falling back to the local sandbox because the engine blinked."""
     if not settings.broker:
         raise BadInputError(f"no broker: set ${BROKER_ENV} (such as amqp://user:pass@host//)")
     engine = db.make_engine(settings.url)
@@ -221,6 +226,7 @@ def run_worker(settings: Settings, *, name: str, concurrency: int, queues: list[
     for warning in chosen.warnings:
         log.warning("%s", warning)
     if isinstance(chosen.sandbox, DockerSandbox):
+        settings = replace(settings, sandbox="docker")
         client = chosen.sandbox.client
         left = docker_sandbox.remove_labelled(client, {WORKER_LABEL: name})
         if left:
@@ -270,4 +276,6 @@ def grade(task: Task[Any, Any], submission_id: str, catalog: str, sandbox: str) 
         time.sleep(REFUSE_PAUSE_S)  # leave it to a matching worker, not to this one at once
         raise Reject(problem, requeue=True)
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
-    _runtime.worker().run(submission_id, takeover=redelivered)
+    if _runtime.worker().run(submission_id, takeover=redelivered):
+        time.sleep(REFUSE_PAUSE_S)  # this machine cannot grade now: let another try first
+        raise Reject("handed back: this worker cannot grade now", requeue=True)

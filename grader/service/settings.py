@@ -38,12 +38,12 @@ class Settings:
     # Grading across machines (`grader worker`): None means $GRADER_BROKER_URL, "" none at all.
     broker_url: str | None = None
     # One job's hard limit, above the sandbox's own deadline (the whole catalog's worst case is
-    # about 32 minutes: every exercise's wall timeout plus slack); the broker's consumer
-    # timeout must be above this one (deploy/rabbitmq.conf).
-    job_time_limit: float = 3600.0
+    # about 55 minutes: every exercise's wall timeout plus slack); the broker's consumer
+    # timeout must be above this one (deploy/rabbitmq/rabbitmq.conf: two hours).
+    job_time_limit: float = 5400.0
     sweep_seconds: float = 30.0  # the sweeper's period
     stale_queue_seconds: float = 3600.0  # queued this long after its publish: publish again
-    db_retry_s: float = 120.0  # how long a worker keeps trying an unreachable database
+    db_retry_s: float = 600.0  # how long a worker keeps trying an unreachable database
 
     @property
     def broker(self) -> str:

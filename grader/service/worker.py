@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from grader.catalog import Catalog
-from grader.errors import GraderError
+from grader.errors import GraderError, InfrastructureError
 from grader.grading import grade_path
 from grader.report import GradeReport
 from grader.sandboxes.choice import choose_sandbox
@@ -79,6 +79,9 @@ class Worker:
     sessions: sessionmaker[Session]
     on_graded: Callable[[str], None] = lambda _: None  # webhooks hang here
     name: str = field(default_factory=default_name)
+    # With other machines to grade (Celery), a failure on this one's side hands the job back to
+    # them (`jobs.release`); alone, it fails the submission at once.
+    hand_back: bool = False
     _busy: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -115,14 +118,15 @@ class Worker:
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    def run(self, submission_id: str, *, takeover: bool = False) -> None:
+    def run(self, submission_id: str, *, takeover: bool = False) -> bool:
         """Grade `submission_id` if it is still waiting (`takeover`: its earlier attempt's worker
-        died; see `jobs.claim`), and record the report unless the attempt was fenced off."""
+        died; see `jobs.claim`), and record the report unless the attempt was fenced off.
+        True when the job was handed back for another machine (see `hand_back`)."""
         attempt = self.transaction(
             lambda session: jobs.claim(session, submission_id, self.name, takeover=takeover)
         )
         if attempt is None:
-            return  # superseded, taken by another worker, finished, or failed for good
+            return False  # superseded, taken by another worker, finished, or failed for good
         handin = self.transaction(functools.partial(self._handin, submission_id=submission_id))
         labels = {JOB_LABEL: submission_id, ATTEMPT_LABEL: str(attempt), WORKER_LABEL: self.name}
         try:
@@ -143,15 +147,22 @@ class Worker:
             # The upload was checked when it arrived: what fails now is the grader's side
             # (no engine, an image that will not build), or a bug in it.
             reason = str(exc) if isinstance(exc, GraderError) else f"internal error: {exc!r}"
+            if self.hand_back and isinstance(exc, InfrastructureError):
+                log.warning("%s: cannot grade it here (%s); handing it back", submission_id, reason)
+                self.transaction(
+                    lambda session: jobs.release(session, submission_id, attempt, reason)
+                )
+                return True
             log.warning("grading %s failed: %s", submission_id, reason)
             self.transaction(
                 lambda session: jobs.finish(
                     session, submission_id, attempt, SubmissionStatus.FAILED, failure=reason
                 )
             )
-            return
+            return False
         if self.transaction(functools.partial(_record, submission_id, attempt, handin, report)):
             self.on_graded(submission_id)
+        return False
 
     def _handin(self, session: Session, submission_id: str) -> Handin:
         submission = session.get_one(

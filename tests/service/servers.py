@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -86,7 +87,7 @@ class RabbitMQ:
             f"listeners.tcp.default = {self.port}\n"
             "loopback_users = none\n"  # workers in other network namespaces log in too
             f"default_user = {USER}\ndefault_pass = {PASSWORD}\n"
-            "consumer_timeout = 7200000\n"  # above any job's hard limit (deploy/rabbitmq.conf)
+            "consumer_timeout = 7200000\n"  # above any job's hard limit (deploy/rabbitmq/rabbitmq.conf)
         )
         shutil.chown(config, "rabbitmq", "rabbitmq")
         env = {
@@ -315,3 +316,67 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.kill()
             return -9
+
+
+@dataclass
+class Host:
+    """A separate host on this machine: a network namespace of its own, joined to this one by
+    a veth pair, `address` on its side and `gateway` (this machine, where the servers listen)
+    on the other. Nothing else is reachable from it: its 127.0.0.1 is its own."""
+
+    name: str
+    index: int
+    made: bool = False
+
+    @property
+    def gateway(self) -> str:
+        return f"10.213.{self.index}.1"
+
+    @property
+    def address(self) -> str:
+        return f"10.213.{self.index}.2"
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        """Runs a command on this host."""
+        return ("ip", "netns", "exec", self.name)
+
+    def create(self) -> None:
+        outside, inside = f"gv{os.getpid() % 10000}h{self.index}", "eth0"
+        steps = [
+            ["ip", "netns", "add", self.name],
+            ["ip", "link", "add", outside, "type", "veth", "peer", "name", f"{outside}p"],
+            ["ip", "link", "set", f"{outside}p", "netns", self.name],
+            [*self.prefix, "ip", "link", "set", f"{outside}p", "name", inside],
+            ["ip", "addr", "add", f"{self.gateway}/24", "dev", outside],
+            ["ip", "link", "set", outside, "up"],
+            [*self.prefix, "ip", "addr", "add", f"{self.address}/24", "dev", inside],
+            [*self.prefix, "ip", "link", "set", inside, "up"],
+            [*self.prefix, "ip", "link", "set", "lo", "up"],
+        ]
+        self.made = True
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=30)
+            if done.returncode != 0:
+                self.remove()
+                pytest.fail(f"{' '.join(step)}: {done.stderr}")
+
+    def reaches(self, host: str, port: int) -> bool:
+        """Whether a TCP connection from this host to host:port is accepted."""
+        probe = (
+            "import socket, sys\n"
+            "try:\n"
+            f"    socket.create_connection(({host!r}, {port}), timeout=3).close()\n"
+            "except OSError:\n"
+            "    sys.exit(1)\n"
+        )
+        done = subprocess.run(
+            [*self.prefix, sys.executable, "-c", probe], capture_output=True, timeout=30
+        )
+        return done.returncode == 0
+
+    def remove(self) -> None:
+        """Deleting the namespace deletes its end of the pair, and so the pair."""
+        if self.made:
+            subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=30)
+            self.made = False

@@ -246,3 +246,19 @@ def test_the_sweeper_finds_the_unpublished_the_stale_and_the_silently_dead(
     assert set(due) == {unpublished, stale, silent}
     assert just_queued not in due and published not in due and alive not in due
     assert outcomes(database, silent) == [(1, "lost", "gone")]
+
+
+def test_a_machine_that_cannot_grade_hands_the_job_back_three_times_at_most(
+    database: Engine, accounts: Accounts
+) -> None:
+    submission = queued(database, accounts)
+    with Session(database) as session:
+        for attempt in (1, 2, 3):
+            assert jobs.claim(session, submission, f"broken{attempt}") == attempt
+            assert jobs.release(session, submission, attempt, "docker: the engine is down")
+        assert not jobs.release(session, submission, 3, "again")  # fenced: nothing runs
+        stored = session.get_one(Submission, submission)
+        session.refresh(stored)
+        assert stored.status == "failed"
+        assert "died 3 times (the last one: docker: the engine is down)" in (stored.failure or "")
+    assert [outcome for _, outcome, _ in outcomes(database, submission)] == ["failed"] * 3

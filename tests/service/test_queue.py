@@ -21,7 +21,7 @@ import docker
 import pytest
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
-from servers import PASSWORD, Postgres, RabbitMQ, WorkerProcess, require_servers
+from servers import PASSWORD, Host, Postgres, RabbitMQ, WorkerProcess, require_servers
 from service_harness import (
     DEADLINE_S,
     EXERCISES,
@@ -33,7 +33,7 @@ from service_harness import (
     slow,
     submission_zip,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from grader.service.models import Attempt, Submission
@@ -135,7 +135,11 @@ class Grid:
                 return all(found.get(key) == value for key, value in fields.items())
             return found["status"] in {"graded", "failed", "superseded"}
 
-        return self.api.wait(submission_id, self.headers, until=reached, timeout=timeout)
+        try:
+            return self.api.wait(submission_id, self.headers, until=reached, timeout=timeout)
+        except pytest.fail.Exception as exc:  # say what the workers were doing
+            logs = "\n".join(f"--- {w.name}:\n{w.log()[-4000:]}" for w in self.workers)
+            pytest.fail(f"{exc}\n{logs}", pytrace=False)
 
     def attempts(self, submission_id: str) -> list[tuple[int, str | None]]:
         with Session(self.engine) as session:
@@ -405,3 +409,41 @@ def _eventually(check: Callable[[], bool], timeout: float = DEADLINE_S) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[Host]]:
+    """Two worker hosts, each its own network namespace with its own address."""
+    made = [Host(f"grader-test-{os.getpid()}-{n}", n) for n in (1, 2)]
+    try:
+        for host in made:
+            host.create()
+        yield made
+    finally:
+        for host in made:
+            host.remove()
+
+
+def test_workers_on_separate_hosts_reach_the_servers_only_over_the_network(
+    grid: Grid, hosts: list[Host], broker: RabbitMQ, postgres: Postgres
+) -> None:
+    for host in hosts:
+        assert host.reaches(host.gateway, broker.port) and host.reaches(host.gateway, postgres.port)
+        # Its loopback is its own: what it reaches, it reaches over the veth pair.
+        assert not host.reaches("127.0.0.1", broker.port)
+        assert not host.reaches("127.0.0.1", postgres.port)
+        env = grid.env | {
+            BROKER_ENV: broker.url(host.gateway),
+            "GRADER_DATABASE_URL": postgres.url(host.gateway),
+        }
+        grid.worker(f"worker@{host.address}", prefix=host.prefix, env=env, concurrency=1)
+    submissions = [grid.upload(f"h{n}.zip", adder=slow("adder", 1)) for n in range(6)]
+    graders = {graded_once(grid, submission)["worker"] for submission in submissions}
+    assert graders == {f"worker@{host.address}" for host in hosts}
+    with grid.engine.connect() as connection:  # the workers' sessions come from their addresses
+        peers = connection.execute(
+            text(
+                "SELECT DISTINCT host(client_addr) FROM pg_stat_activity WHERE client_addr IS NOT NULL"
+            )
+        ).scalars()
+        assert {host.address for host in hosts} <= set(peers)
