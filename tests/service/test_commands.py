@@ -26,15 +26,18 @@ def grader(database_url: str, tmp_path: Path) -> Callable[..., subprocess.Comple
     """Runs `grader ARGS` on the test's database: SQLite through `--data` alone (where
     `grader serve` looks by default), PostgreSQL through $GRADER_DATABASE_URL."""
     data = data_dir_of(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_DATA", "GRADER_DATABASE_URL")}
+    unset = ("GRADER_DATA", "GRADER_DATABASE_URL", "GRADER_BROKER_URL")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     if not database_url.startswith("sqlite"):
         env["GRADER_DATABASE_URL"] = database_url
 
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, stdin: str = "", broker: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [*grader_command(), *args, "--data", str(data)],
             input=stdin,
-            env=env | {"COLUMNS": "200"},
+            env=env | {"COLUMNS": "200"} | ({"GRADER_BROKER_URL": broker} if broker else {}),
             capture_output=True,
             text=True,
             timeout=STARTUP_S,
@@ -58,6 +61,7 @@ def test_db_upgrade_makes_the_schema_and_is_a_no_op_the_second_time(
     assert re.fullmatch(r"Applied [1-9]\d* migration\(s\)\.\n", first.stdout), first.stdout
     tables = set(inspect(database).get_table_names())
     assert {"users", "assignments", "invites", "submissions", "webhook_deliveries"} <= tables
+    assert "grading_attempts" in tables
     second = grader("db", "upgrade")
     assert second.returncode == 0, second.stderr
     assert second.stdout == "The database is up to date.\n"
@@ -92,3 +96,14 @@ def test_users_add_stores_an_argon2_hash_and_refuses_bad_accounts_plainly(
     assert "at least 8 characters" in short.stderr
     assert set(users(database)) == {"carol"}
     assert users(database)["carol"].password_hash == carol.password_hash  # not overwritten
+
+
+def test_worker_refuses_plainly_to_start_without_a_broker_or_on_an_old_schema(
+    grader: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    no_broker = grader("worker", "--sandbox", "local")
+    assert no_broker.returncode == 2, no_broker.stderr
+    assert "no broker: set $GRADER_BROKER_URL" in no_broker.stderr
+    old_schema = grader("worker", "--sandbox", "local", broker="amqp://nobody:none@127.0.0.1:9//")
+    assert old_schema.returncode == 3, old_schema.stderr
+    assert "grader db upgrade" in " ".join(old_schema.stderr.split())
