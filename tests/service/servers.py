@@ -103,6 +103,9 @@ class RabbitMQ:
             "RABBITMQ_CONFIG_FILE": str(config),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.home / "enabled_plugins"),
             "RABBITMQ_PID_FILE": str(self.home / "pid"),
+            # Erlang's schedulers spin while idle by default: on a 2-core machine that is CPU
+            # the graders would use (RabbitMQ's own advice for shared hosts).
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+sbwt none +sbwtdcpu none +sbwtdio none",
         }
         log = (self.home / "server.out").open("ab")
         self.process = subprocess.Popen(
