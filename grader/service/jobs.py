@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Protocol
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service.models import Attempt, AttemptOutcome, Submission, SubmissionStatus, now
@@ -231,19 +231,21 @@ def sweep(
     running_deadline: timedelta,
     stale_queue: timedelta,
     publish_grace: timedelta = timedelta(seconds=5),
+    current: str | None = None,
 ) -> list[str]:
     """The periodic sweeper's pass over the database, the source of truth: a submission running
     past `running_deadline` lost its worker silently, and is queued again (or failed, after
     MAX_LOST); returns the queued submissions to hand to the broker again, because a broker that
     was down never had them (unpublished `publish_grace` after they were queued, so that the
     sweeper does not race the publish under way), or because they waited past `stale_queue`
-    (the broker lost them). A job handed over twice is harmless: `claim` lets only one attempt
-    start."""
-    current = now()
+    (the broker lost them), or because they were published for other versions than `current`
+    (the service was upgraded: no worker of the new version would take them). A job handed over
+    twice is harmless: `claim` lets only one attempt start."""
+    at = now()
     lost = session.scalars(
         select(Submission.id).where(
             Submission.status == SubmissionStatus.RUNNING,
-            Submission.started_at < current - running_deadline,
+            Submission.started_at < at - running_deadline,
         )
     ).all()
     for submission_id in lost:
@@ -257,9 +259,15 @@ def sweep(
             or_(
                 and_(
                     Submission.published_at.is_(None),
-                    Submission.queued_at < current - publish_grace,
+                    Submission.queued_at < at - publish_grace,
                 ),
-                Submission.published_at < current - stale_queue,
+                Submission.published_at < at - stale_queue,
+                and_(
+                    Submission.published_at.is_not(None),
+                    Submission.published_for != current,
+                )
+                if current
+                else false(),
             ),
         )
         .order_by(Submission.queued_at)
@@ -269,12 +277,27 @@ def sweep(
     return due
 
 
+def publishing(session: Session, submission_id: str, versions: str) -> None:
+    """Note, before the job is sent, which catalog and sandbox it is for: from then on a job
+    published for others is obsolete (`obsolete`), whatever a worker finds in it."""
+    session.execute(
+        update(Submission).where(Submission.id == submission_id).values(published_for=versions)
+    )
+    session.commit()
+
+
 def published(session: Session, submission_id: str, at: datetime | None = None) -> None:
     """Note that the broker has the job (its publish was confirmed)."""
     session.execute(
         update(Submission).where(Submission.id == submission_id).values(published_at=at or now())
     )
     session.commit()
+
+
+def obsolete(session: Session, submission_id: str, versions: str) -> bool:
+    """Whether a job for `versions` was replaced by one published for others (an upgrade)."""
+    latest = session.scalar(select(Submission.published_for).where(Submission.id == submission_id))
+    return latest is not None and latest != versions
 
 
 def queued_count(session: Session) -> int:

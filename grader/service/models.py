@@ -137,6 +137,8 @@ class Submission(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When it was last handed to the broker; None while it waits for a broker that was down.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The catalog and sandbox versions its latest job was published for: an older job is obsolete.
+    published_for: Mapped[str | None] = mapped_column(String(40))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     worker: Mapped[str | None] = mapped_column(String(200))  # who runs (ran) the latest attempt

@@ -65,6 +65,11 @@ class Versions:
     def of(cls, catalog: Catalog) -> Versions:
         return cls(catalog_version(catalog), recipe_digest()[:16])
 
+    @property
+    def key(self) -> str:
+        """Both in one string, as the database keeps them (`Submission.published_for`)."""
+        return f"{self.catalog}:{self.sandbox}"
+
     def differences(self, theirs: Versions) -> str:
         """Why a worker with `self` must not grade a job made for `theirs` ("" when it may)."""
         problems = [
@@ -142,8 +147,10 @@ class CeleryExecutor:
 
     def publish(self, submission_id: str, priority: Priority = Priority.FRESH) -> bool:
         """Hand the job to the broker; False (and the database still says unpublished) when
-        it cannot be had."""
+        the broker or the database cannot be had: the sweeper tries again."""
         try:
+            with self.sessions() as session:  # first: a worker may take the job at once
+                jobs.publishing(session, submission_id, self.versions.key)
             with self.app.producer_or_acquire() as producer:
                 # Declared on every publish: kombu remembers a declaration for the process's
                 # lifetime, and a message for a queue the broker lost (deleted, or a node made
@@ -156,11 +163,11 @@ class CeleryExecutor:
                     producer=producer,
                     retry=True,
                 )
-        except Exception as exc:  # kombu's and amqp's errors have no common base
+            with self.sessions() as session:
+                jobs.published(session, submission_id)
+        except Exception as exc:  # kombu's, amqp's and the database's errors share no base
             log.warning("cannot publish %s (%s): the sweeper will try again", submission_id, exc)
             return False
-        with self.sessions() as session:
-            jobs.published(session, submission_id)
         return True
 
     def stop(self) -> None:
@@ -244,6 +251,9 @@ def run_worker(settings: Settings, *, name: str, concurrency: int, queues: list[
         queues=queues,
         loglevel="INFO",
         pool="prefork",
+        # Workers need not know each other: the database coordinates them. Events stay on.
+        without_mingle=True,
+        without_gossip=True,
     ).start()
 
 
@@ -270,12 +280,17 @@ def grade(task: Task[Any, Any], submission_id: str, catalog: str, sandbox: str) 
     """The job: grade `submission_id`, made for the catalog and sandbox versions given."""
     if _runtime is None:
         raise Reject("this process is not a grader worker", requeue=True)
-    problem = _runtime.versions.differences(Versions(catalog, sandbox))
+    job = Versions(catalog, sandbox)
+    worker = _runtime.worker()
+    if worker.transaction(lambda session: jobs.obsolete(session, submission_id, job.key)):
+        log.info("dropping a job for %s: it was published again for another version", submission_id)
+        return
+    problem = _runtime.versions.differences(job)
     if problem:
         log.error("refusing submission %s: %s", submission_id, problem)
         time.sleep(REFUSE_PAUSE_S)  # leave it to a matching worker, not to this one at once
         raise Reject(problem, requeue=True)
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
-    if _runtime.worker().run(submission_id, takeover=redelivered):
+    if worker.run(submission_id, takeover=redelivered):
         time.sleep(REFUSE_PAUSE_S)  # this machine cannot grade now: let another try first
         raise Reject("handed back: this worker cannot grade now", requeue=True)

@@ -71,7 +71,10 @@ class Service:
         broker, other machines may be grading right now: the sweeper decides what is lost."""
         self.executor = self.make_executor(self.worker)
         if self.settings.broker:
-            self.sweeper = Sweeper(self.settings, self.sessions, self.executor)
+            from grader.service.queue import Versions
+
+            current = Versions.of(self.catalog).key
+            self.sweeper = Sweeper(self.settings, self.sessions, self.executor, current)
             self.sweeper.start()
             return
         recovered = jobs.start_recovered(self.sessions, self.executor)

@@ -20,9 +20,16 @@ GRACE_S = 60.0  # past a job's hard time limit before its attempt is presumed lo
 
 class Sweeper:
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], executor: jobs.Executor
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        executor: jobs.Executor,
+        current: str | None = None,
     ) -> None:
+        """`current`: the versions this service publishes for (`queue.Versions.key`); a job
+        published for others is published again."""
         self.settings = settings
+        self.current = current
         self.sessions = sessions
         self.executor = executor
         self._stop = threading.Event()
@@ -38,6 +45,7 @@ class Sweeper:
                 session,
                 running_deadline=timedelta(seconds=self.settings.job_time_limit + GRACE_S),
                 stale_queue=timedelta(seconds=self.settings.stale_queue_seconds),
+                current=self.current,
             )
         for submission_id in due:
             self.executor.submit(submission_id)

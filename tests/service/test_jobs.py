@@ -233,6 +233,8 @@ def test_the_sweeper_finds_the_unpublished_the_stale_and_the_silently_dead(
     stale = queued(database, accounts, queued_at=long_ago, published_at=long_ago)
     silent = queued(database, accounts)
     alive = queued(database, accounts)
+    for_old = queued(database, accounts, published_at=now(), published_for="old:old")
+    for_now = queued(database, accounts, published_at=now(), published_for="new:new")
     with Session(database) as session:
         assert jobs.claim(session, silent, "gone") == 1
         assert jobs.claim(session, alive, "busy") == 1
@@ -241,10 +243,17 @@ def test_the_sweeper_finds_the_unpublished_the_stale_and_the_silently_dead(
         )
         session.commit()
         due = jobs.sweep(
-            session, running_deadline=timedelta(hours=1), stale_queue=timedelta(hours=1)
+            session,
+            running_deadline=timedelta(hours=1),
+            stale_queue=timedelta(hours=1),
+            current="new:new",
         )
-    assert set(due) == {unpublished, stale, silent}
+        assert jobs.obsolete(session, for_old, "old:old") is False  # the latest publish's own
+        jobs.publishing(session, for_old, "new:new")
+        assert jobs.obsolete(session, for_old, "old:old") is True
+    assert set(due) == {unpublished, stale, silent, for_old}
     assert just_queued not in due and published not in due and alive not in due
+    assert for_now not in due
     assert outcomes(database, silent) == [(1, "lost", "gone")]
 
 

@@ -304,6 +304,28 @@ def test_a_worker_with_another_catalog_refuses_the_job_and_a_matching_one_grades
     assert graded["worker"] == "current@test"
 
 
+def test_after_an_upgrade_jobs_are_published_again_and_the_old_ones_dropped(
+    grid: Grid,
+    serve: Callable[..., RunningServer],
+    api_for: Callable[[RunningServer], Api],
+    broker: RabbitMQ,
+    tmp_path: Path,
+) -> None:
+    old = grid.upload("before-upgrade.zip")  # published for the old catalog; no worker yet
+    assert _eventually(lambda: grid.stored(old).published_at is not None)
+    grid.server.stop()
+    new_catalog = tmp_path / "new-catalog"
+    shutil.copytree(EXERCISES, new_catalog)
+    hidden = next((new_catalog / "adder" / "tests" / "hidden").glob("test_*.py"))
+    hidden.write_text(hidden.read_text() + "\n\ndef test_added_later():\n    assert True\n")
+    grid.server = serve(broker_url=broker.url(), sweep_seconds=0.5, exercises_dir=new_catalog)
+    worker = grid.worker("upgraded@test", exercises=new_catalog)
+    grid.api = api_for(grid.server)
+    graded = graded_once(grid, old)  # by the new catalog's tests, once
+    assert "test_added_later" in json.dumps(graded["report"])
+    assert worker.wait_for(f"dropping a job for {old}", DEADLINE_S)  # the old job, not refused
+
+
 def test_two_workers_grade_fifty_submissions_each_exactly_once(grid: Grid) -> None:
     grid.worker("w1@test")
     grid.worker("w2@test")

@@ -18,6 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("submissions") as table:
         table.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(sa.Column("published_for", sa.String(length=40), nullable=True))
         table.add_column(sa.Column("worker", sa.String(length=200), nullable=True))
         table.add_column(sa.Column("lost", sa.Integer(), nullable=False, server_default="0"))
         table.add_column(sa.Column("archive", sa.LargeBinary(), nullable=True))
@@ -46,4 +47,5 @@ def downgrade() -> None:
         table.drop_column("archive")
         table.drop_column("lost")
         table.drop_column("worker")
+        table.drop_column("published_for")
         table.drop_column("published_at")
