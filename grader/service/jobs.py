@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Protocol
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service.models import Attempt, AttemptOutcome, Submission, SubmissionStatus, now
@@ -108,6 +108,15 @@ def _close_attempt(
     )
 
 
+def _running(submission_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The fence: the submission is running, and `attempt` is still its current attempt."""
+    return (
+        Submission.id == submission_id,
+        Submission.status == SubmissionStatus.RUNNING,
+        Submission.attempts == attempt,
+    )
+
+
 def finish(
     session: Session,
     submission_id: str,
@@ -121,11 +130,7 @@ def finish(
     overwrite it."""
     result = session.execute(
         update(Submission)
-        .where(
-            Submission.id == submission_id,
-            Submission.status == SubmissionStatus.RUNNING,
-            Submission.attempts == attempt,
-        )
+        .where(*_running(submission_id, attempt))
         .values(status=status, finished_at=now(), **values)
     )
     written = bool(result.rowcount)  # type: ignore[attr-defined]
@@ -141,11 +146,7 @@ def release(session: Session, submission_id: str, attempt: int, reason: str) -> 
     for interviewers. False when the attempt was fenced off meanwhile."""
     result = session.execute(
         update(Submission)
-        .where(
-            Submission.id == submission_id,
-            Submission.status == SubmissionStatus.RUNNING,
-            Submission.attempts == attempt,
-        )
+        .where(*_running(submission_id, attempt))
         .values(
             status=SubmissionStatus.QUEUED,
             started_at=None,
