@@ -27,6 +27,7 @@ from grader.catalog import catalog_table
 from grader.errors import BadInputError, GraderError, InfrastructureError
 from grader.grading import grade_path
 from grader.kit import build_kit
+from grader.progress import terminal_progress
 from grader.report import GradeReport, for_candidate
 from grader.reports import FORMATS, require_report_file, write_batch_files, write_report
 from grader.reports import json as json_report
@@ -208,7 +209,14 @@ def grade(
     choose = functools.partial(make_sandbox, sandbox, runtime)
     if len(submissions) == 1 and not batch_dirs:
         require_report_file(output)
-        report = grade_path(submissions[0], scope, choose, known_ids=catalog.ids, parallel=jobs)
+        report = grade_path(
+            submissions[0],
+            scope,
+            choose,
+            known_ids=catalog.ids,
+            parallel=jobs,
+            on_progress=terminal_progress([exercise.id for exercise in scope.exercises]),
+        )
         write_report(_feedback(report, feedback), output_format, output)
         percents = [report.percent]
     else:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from grader import scoring, verdicts
 from grader.canaries import COPIES, make_canaries
 from grader.catalog import Exercise
+from grader.progress import ProgressCallback, ProgressEvent
+from grader.protocol import ExerciseDone, ExerciseStart
 from grader.quiz import grade_quiz
 from grader.report import ExerciseResult, GradeReport, Status
 from grader.sandboxes import Job, Sandbox
@@ -35,6 +39,62 @@ def static_verdict(exercise: Exercise, files: Mapping[str, bytes]) -> ExerciseRe
     return None
 
 
+class _Announcer:
+    """Progress from the runs' records: each exercise started and finished once, as its records
+    arrive, and revised when its final result differs (its run failed after it finished).
+
+    Records come from every shard's thread at once; one lock serialises the callback too."""
+
+    def __init__(self, on_progress: ProgressCallback, jobs: Mapping[str, tuple[Exercise, Job]]):
+        self.on_progress = on_progress
+        self.jobs = jobs
+        self.lock = threading.Lock()
+        self.started: set[str] = set()
+        self.finished: dict[str, ExerciseResult] = {}
+        self.settled = False
+
+    def record(self, record: ExerciseStart | ExerciseDone) -> None:
+        if isinstance(record, ExerciseStart):
+            with self.lock:
+                self._start(record.id)
+            return
+        found = self.jobs.get(record.run.id)
+        if found is not None:
+            exercise, job = found
+            self.decided(verdicts.from_run(exercise, record.run, job.canaries))
+
+    def decided(self, result: ExerciseResult) -> None:
+        with self.lock:
+            self._finish(result)
+
+    def settle(self, results: Mapping[str, ExerciseResult]) -> None:
+        """The final results are in: finish what no record finished, revise what differs."""
+        with self.lock:
+            for exercise_id in self.jobs:
+                final, said = results[exercise_id], self.finished.get(exercise_id)
+                if said is None:
+                    self._start(exercise_id)
+                    self._finish(final)
+                elif (said.status, said.score) != (final.status, final.score):
+                    self._emit(final, "revised")
+            self.settled = True
+
+    def _start(self, exercise_id: str) -> None:
+        if exercise_id not in self.started and not self.settled:
+            self.started.add(exercise_id)
+            self.on_progress(ProgressEvent(exercise_id, "started"))
+
+    def _finish(self, result: ExerciseResult) -> None:
+        if result.id not in self.finished and not self.settled:
+            self.finished[result.id] = result
+            self._emit(result, "finished")
+
+    def _emit(self, result: ExerciseResult, kind: Literal["finished", "revised"]) -> None:
+        self.on_progress(
+            ProgressEvent(result.id, kind, result.status, result.score, result.max_score)
+        )
+
+
 def grade_exercises(
     answers: Sequence[tuple[Exercise, Mapping[str, bytes] | None]],
     sandbox: Sandbox,
@@ -42,13 +102,15 @@ def grade_exercises(
     fail_fast: bool = False,
     parallel: int = 1,
     canary_copies: int | None = COPIES,
+    on_progress: ProgressCallback | None = None,
 ) -> list[ExerciseResult]:
     """Grade each exercise on the given files (None: not submitted), in `parallel` sandbox runs
     at once (grader/shards.py).
 
     `fail_fast`: stop each suite at its first failure; the status then says only whether it
     passed (for known-wrong solutions), and the score is not a grade. `canary_copies`: clones and
-    twins per hidden module (None: of every test, see `make_canaries`)."""
+    twins per hidden module (None: of every test, see `make_canaries`). `on_progress`: told of
+    each exercise as it starts and finishes (grader/progress.py), from several threads at once."""
     results: dict[str, ExerciseResult] = {}
     jobs: list[Job] = []
     for exercise, files in answers:
@@ -69,11 +131,20 @@ def grade_exercises(
             jobs.append(
                 Job(exercise.id, dict(files), exercise.hidden_tests, limits, canaries, fail_fast)
             )
+    by_id = {exercise.id: exercise for exercise, _ in answers}
+    announcer = None
+    if on_progress is not None:
+        announcer = _Announcer(on_progress, {job.id: (by_id[job.id], job) for job in jobs})
+        for decided in results.values():  # known without a run: said at once
+            announcer.decided(decided)
     if jobs:
-        outcomes = run_sharded(sandbox, jobs, parallel)
-        by_id = {exercise.id: exercise for exercise, _ in answers}
+        outcomes = run_sharded(
+            sandbox, jobs, parallel, announcer.record if announcer is not None else None
+        )
         for job in jobs:
             results[job.id] = verdicts.from_outcome(by_id[job.id], outcomes[job.id], job.canaries)
+    if announcer is not None:
+        announcer.settle(results)
     return [results[exercise.id] for exercise, _ in answers]
 
 
@@ -86,11 +157,13 @@ def grade_submission(
     warnings: Sequence[str] = (),
     assessment: str | None = None,
     parallel: int = 1,
+    on_progress: ProgressCallback | None = None,
 ) -> GradeReport:
     """Grade every exercise in `exercises`; those the submission lacks are `missing`.
-    `parallel`: sandbox runs at once for this one submission."""
+    `parallel`: sandbox runs at once for this one submission. `on_progress`: told of each
+    exercise as it starts and finishes (grader/progress.py), from several threads at once."""
     answers = [(e, submission.files_for(e)) for e in exercises]
-    results = grade_exercises(answers, sandbox, parallel=parallel)
+    results = grade_exercises(answers, sandbox, parallel=parallel, on_progress=on_progress)
     sections = section_scores(results, weights)
     return GradeReport(
         submission=submission.label,
@@ -113,6 +186,7 @@ def grade_path(
     *,
     known_ids: Sequence[str],
     parallel: int = 1,
+    on_progress: ProgressCallback | None = None,
 ) -> GradeReport:
     """Grade the submission at `path` (a folder or an archive) on `scope`.
 
@@ -130,4 +204,5 @@ def grade_path(
             warnings=chosen.warnings,
             assessment=scope.assessment_title,
             parallel=parallel,
+            on_progress=on_progress,
         )

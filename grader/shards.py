@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from grader.protocol import RecordSink
 from grader.sandboxes import Job, Sandbox, SandboxOutcome
 
 
@@ -38,14 +39,24 @@ def shard(
     return [sorted(group, key=lambda job: order[job.id]) for group in shards]
 
 
-def run_sharded(sandbox: Sandbox, jobs: Sequence[Job], parallel: int) -> dict[str, SandboxOutcome]:
-    """Each job's outcome, from `parallel` sandbox runs at once (one run when `parallel` is 1)."""
+def run_sharded(
+    sandbox: Sandbox, jobs: Sequence[Job], parallel: int, on_record: RecordSink | None = None
+) -> dict[str, SandboxOutcome]:
+    """Each job's outcome, from `parallel` sandbox runs at once (one run when `parallel` is 1).
+
+    `on_record` hears every run's records as they come, from each run's thread at once: it must
+    be thread-safe."""
+
+    def run(group: list[Job]) -> SandboxOutcome:
+        # Only asked for when wanted, so that a sandbox without progress (a test's) still serves.
+        return sandbox.run(group) if on_record is None else sandbox.run(group, on_record)
+
     groups = shard(jobs, parallel)
     if len(groups) <= 1:
-        outcome = sandbox.run(list(jobs))
+        outcome = run(list(jobs))
         return {job.id: outcome for job in jobs}
     with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="grader-shard") as pool:
-        outcomes = list(pool.map(sandbox.run, groups))
+        outcomes = list(pool.map(run, groups))
     return {
         job.id: outcome for group, outcome in zip(groups, outcomes, strict=True) for job in group
     }

@@ -1,6 +1,7 @@
 """Run the hidden suites of one submission: one forked, limited test process per exercise.
 
-Usage: ``python -I -B runner.py REQUEST.json`` prints one JSON document on stdout.
+Usage: ``python -I -B runner.py REQUEST.json`` prints its result on stdout as a stream of JSON
+records, one a line, each sent as an exercise starts and ends and a closing one last (``wire.py``).
 
 The runner is the same in every sandbox. It imports pytest, hypothesis and the heavy libraries
 the suites share once, then forks a fresh child per exercise (the zygote pattern): each exercise
@@ -10,8 +11,8 @@ Everything that judges the child lives here, outside it: the per-test and per-ex
 (enforced with SIGKILL of the child's whole session), the caps on what it may print, and the rule
 that a child whose event stream ends without ``finish`` did not complete. It also decides what
 its deadlines did to the tests (a hung test failed; a test a cut-short run never reached was not
-run) and reports those outcomes; the grader turns everything into verdicts. The result document's
-shape is defined once, in ``wire.py``. Only the standard library and pytest are needed here.
+run) and reports those outcomes; the grader turns everything into verdicts. The records' shapes
+are defined once, in ``wire.py``. Only the standard library and pytest are needed here.
 """
 
 from __future__ import annotations
@@ -740,12 +741,20 @@ def main(argv: list[str]) -> int:
     # (the zygote's heap made a full collection cost about 0.1 s), and stays shared with it.
     gc.collect()
     gc.freeze()
-    results = [run_exercise(spec) for spec in request["exercises"]]
-    document = json.dumps(wire.RunResult(protocol=wire.PROTOCOL, exercises=results)).encode()
-    out = os.fdopen(os.dup(1), "wb")
-    out.write(document)
-    out.close()
+    for spec in request["exercises"]:
+        send(wire.ExerciseStart(record="start", id=spec["id"]))
+        send(wire.ExerciseDone(record="exercise", run=run_exercise(spec)))
+    send(wire.RunEnd(record="end", protocol=wire.PROTOCOL, exercises=len(request["exercises"])))
     return 0
+
+
+def send(record: Any) -> None:
+    """One record as one line on the result channel (standard output), written out in full now, so
+    that the grader can show progress; the test processes never hold this descriptor (`child_main`
+    replaces it)."""
+    data = memoryview((json.dumps(record) + "\n").encode())
+    while data:
+        data = data[os.write(1, data) :]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The runner's wire format: the one definition of the request it reads and the result it sends.
+"""The runner's wire format: the one definition of the request it reads and the records it sends.
 
 The runner runs inside the sandbox with the standard library and pytest only, so it cannot use
 the grader's pydantic models; it builds its JSON from these TypedDicts instead (every top-level
@@ -6,13 +6,19 @@ file of sandbox/ is copied next to it). The grader validates the same JSON with 
 models of ``grader/protocol.py``, which add what a TypedDict cannot enforce (no extra fields,
 defaults for hand-built runs, text cleaning). ``tests/test_protocol.py`` checks that each model
 has exactly the fields and types of its TypedDict here, so the two cannot drift apart.
+
+The result is a stream of records, one JSON object per line, sent as each exercise starts and
+ends, so that the grader can show progress: for each exercise of the request, in its order, an
+``ExerciseStart`` and then an ``ExerciseDone``; last, one ``RunEnd`` with the number of exercises
+sent. Only a complete stream is believed; one that stops early (a runner killed or crashed
+midway) earns nothing, as a missing document did before.
 """
 
 from __future__ import annotations
 
 from typing import Final, Literal, TypedDict
 
-PROTOCOL: Final = 1
+PROTOCOL: Final = 2
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 
@@ -92,6 +98,23 @@ class ExerciseRun(TypedDict):
     cpu_budgets: dict[str, float]
 
 
-class RunResult(TypedDict):
-    protocol: Literal[1]
-    exercises: list[ExerciseRun]
+class ExerciseStart(TypedDict):
+    """Sent as the runner begins an exercise."""
+
+    record: Literal["start"]
+    id: str
+
+
+class ExerciseDone(TypedDict):
+    """Sent as soon as an exercise's runs are over: its whole result."""
+
+    record: Literal["exercise"]
+    run: ExerciseRun
+
+
+class RunEnd(TypedDict):
+    """The closing record: without it, or with a count that does not match, nothing is believed."""
+
+    record: Literal["end"]
+    protocol: Literal[2]
+    exercises: int

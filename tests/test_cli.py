@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
+import pty
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import uuid
 import zipfile
 from pathlib import Path
@@ -72,6 +76,63 @@ def test_a_correct_submission_scores_full_marks_with_the_documented_fields(tmp_p
     assert set(adder["metrics"]) == {"wall_s", "cpu_s", "peak_rss_mb"}
     assert {t["outcome"] for t in adder["tests"]} == {"passed"}
     assert set(adder["tests"][0]) >= {"name", "outcome", "duration_s", "message"}
+
+
+def grade_on_a_terminal(*args: object) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`grade` with standard error on a pseudo-terminal (standard output piped): the run, and
+    what the terminal showed, without its colours."""
+    master, slave = pty.openpty()
+    shown: list[bytes] = []
+
+    def read() -> None:  # as it comes, so that a full terminal never blocks the grader
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: every writer closed the terminal
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with os.fdopen(slave, "wb") as tty:
+            done = subprocess.run(
+                [str(BIN / "grade"), *map(str, args)],
+                stdout=subprocess.PIPE,
+                stderr=tty,
+                text=True,
+                timeout=300,
+                env={"PATH": "/usr/bin:/bin", "GRADER_EXERCISES": str(FIXTURES), "TERM": "xterm"},
+            )
+        reader.join(30)
+    finally:
+        os.close(master)
+    text = b"".join(shown).decode("utf-8", "replace").replace("\r\n", "\n")
+    return done, re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+PROGRESS_LINE = re.compile(r"^(adder|greeter)\s+(… started|\w+ [\d.]+/[\d.]+)$", re.M)
+
+
+def test_a_terminal_on_standard_error_shows_each_exercise_start_and_finish(
+    tmp_path: Path,
+) -> None:
+    path = submission(tmp_path / "sub", adder=ADD)
+    done, shown = grade_on_a_terminal(path, "--sandbox", "local", "--format", "json")
+    assert done.returncode == 0, shown
+    report = json.loads(done.stdout)  # standard output holds the report and nothing else
+    assert statuses(report) == {"adder": "passed", "greeter": "missing"}
+    lines = [match.group(0) for match in PROGRESS_LINE.finditer(shown)]
+    assert lines == ["greeter  missing 0/5", "adder   … started", "adder    passed 10/10"], shown
+
+
+def test_no_progress_when_standard_error_is_not_a_terminal(tmp_path: Path) -> None:
+    report, done = grade_json(submission(tmp_path / "sub", adder=ADD))
+    assert statuses(report) == {"adder": "passed", "greeter": "missing"}
+    assert not PROGRESS_LINE.search(done.stderr) and "started" not in done.stderr
+    assert "passed" not in done.stderr and "missing" not in done.stderr
 
 
 def test_a_wrong_solution_loses_points_and_names_the_failing_test(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """grader.protocol and sandbox/wire.py: the pydantic models and the runner's TypedDicts are one
-definition of the wire format, field for field and type for type."""
+definition of the wire format, field for field and type for type; and the record stream is
+believed only whole (fail-closed)."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import types
 from collections.abc import Iterator
@@ -24,7 +26,9 @@ SHARED = (
     "TestRun",
     "RunMetrics",
     "ExerciseRun",
-    "RunResult",
+    "ExerciseStart",
+    "ExerciseDone",
+    "RunEnd",
 )
 
 
@@ -98,13 +102,14 @@ def test_both_speak_the_same_protocol(wire: types.ModuleType) -> None:
     assert protocol.PROTOCOL == wire.PROTOCOL
 
 
-def test_a_document_built_from_the_typeddicts_validates(wire: types.ModuleType) -> None:
+def wire_run(wire: types.ModuleType, exercise_id: str = "adder", **changes: Any) -> Any:
+    """An exercise's result as the runner builds it."""
     collected = [
         wire.CollectedTest(nodeid=n, weight=1.0, performance=False, cpu_budget_s=None, clauses=[])
         for n in ("t.py::a", "t.py::b")
     ]
     run = wire.ExerciseRun(
-        id="adder",
+        id=exercise_id,
         outcome="timeout",
         timed_out_test="t.py::a",
         exit_code=None,
@@ -127,5 +132,123 @@ def test_a_document_built_from_the_typeddicts_validates(wire: types.ModuleType) 
         ],
         cpu_budgets={},
     )
-    document = protocol.RunResult.model_validate({"protocol": wire.PROTOCOL, "exercises": [run]})
-    assert document.exercises[0].judged[0].outcome == "failed"
+    return {**run, **changes}
+
+
+def line(record: Any) -> bytes:
+    return json.dumps(record).encode() + b"\n"
+
+
+def stream(wire: types.ModuleType, *runs: Any, count: int | None = None) -> bytes:
+    """A complete stream, as the runner sends it: start and result per exercise, then the end."""
+    records = []
+    for run in runs:
+        records.append(wire.ExerciseStart(record="start", id=run["id"]))
+        records.append(wire.ExerciseDone(record="exercise", run=run))
+    total = len(runs) if count is None else count
+    records.append(wire.RunEnd(record="end", protocol=wire.PROTOCOL, exercises=total))
+    return b"".join(map(line, records))
+
+
+def read(raw: bytes, expected: list[str] | None = None, **options: Any) -> protocol.RunResult:
+    reader = protocol.RecordStream(expected=expected, **options)
+    reader.feed(raw)
+    return reader.result()
+
+
+def refused(raw: bytes, *words: str, expected: list[str] | None = None, **options: Any) -> str:
+    with pytest.raises(protocol.StreamError) as caught:
+        read(raw, expected, **options)
+    assert all(word in str(caught.value) for word in words), caught.value
+    return str(caught.value)
+
+
+def test_a_stream_built_from_the_typeddicts_validates(wire: types.ModuleType) -> None:
+    result = read(stream(wire, wire_run(wire)), ["adder"])
+    assert result.exercises[0].judged[0].outcome == "failed"
+
+
+def test_a_complete_stream_gives_what_one_document_of_its_runs_gave(
+    wire: types.ModuleType,
+) -> None:
+    runs = [wire_run(wire, "adder"), wire_run(wire, "greeter", stdout="hi\x1b[31m")]
+    whole = protocol.RunResult.model_validate({"protocol": 2, "exercises": runs})
+    assert read(stream(wire, *runs), ["adder", "greeter"]) == whole
+    assert "\x1b" not in whole.exercises[1].stdout  # candidate text is cleaned as it enters
+    chunked = protocol.RecordStream()
+    for index in range(0, len(stream(wire, *runs)), 7):  # as it comes: chunks cut anywhere
+        chunked.feed(stream(wire, *runs)[index : index + 7])
+    assert chunked.result() == whole
+
+
+def test_every_stream_that_stops_early_is_refused(wire: types.ModuleType) -> None:
+    """Missing its closing record, or cut inside any record: a run that stopped early earns
+    nothing, wherever it stopped."""
+    raw = stream(wire, wire_run(wire, "adder"), wire_run(wire, "greeter"))
+    for cut in range(len(raw)):
+        refused(raw[:cut])
+    last_start = raw.rindex(b'{"record": "end"')
+    assert "closing record" in refused(raw[:last_start])
+    assert "cut-off" in refused(raw[:-1])  # the closing record without its newline
+    assert "without a result" in refused(b"")
+
+
+def test_a_count_that_does_not_match_is_refused(wire: types.ModuleType) -> None:
+    runs = (wire_run(wire, "adder"), wire_run(wire, "greeter"))
+    refused(stream(wire, *runs, count=1), "counts 1 exercises, not 2")
+    refused(stream(wire, *runs, count=3), "counts 3")
+    refused(stream(wire, *runs[:1]), "1 exercises of the 2", expected=["adder", "greeter"])
+
+
+def test_an_oversize_stream_is_refused(wire: types.ModuleType) -> None:
+    raw = stream(wire, wire_run(wire))
+    assert read(raw, limit=len(raw)).exercises
+    refused(raw, "larger than the limit", limit=len(raw) - 1)
+    big = stream(wire, wire_run(wire, stdout="x" * protocol.RESULT_LIMIT))
+    refused(big, "larger than the limit")
+
+
+def test_an_invalid_or_misplaced_record_is_refused_and_ends_the_reading(
+    wire: types.ModuleType,
+) -> None:
+    good = wire_run(wire)
+    start = line({"record": "start", "id": "adder"})
+    end = line({"record": "end", "protocol": 2, "exercises": 1})
+    done = line({"record": "exercise", "run": good})
+    for raw in (
+        start + line({"record": "exercise", "run": {**good, "outcome": "passed"}}) + end,
+        start + line({"record": "exercise", "run": {**good, "verdict": "passed"}}) + end,
+        start + line({"record": "exercise", "run": good, "extra": 1}) + end,
+        start + line({"record": "exercise"}) + end,
+        start + b"not json\n" + done + end,
+        start + b"\n" + done + end,
+        start + line({"record": "progress", "id": "adder"}) + done + end,
+        start + done + line({"record": "end", "protocol": 1, "exercises": 1}),
+        start + b"\xff\xfe\n" + done + end,
+    ):
+        refused(raw, "malformed")
+    refused(done + end, "out of order", "not started")
+    refused(start + start + done + end, "out of order", "before adder is done")
+    refused(start + end, "out of order", "while adder is not done")
+    refused(start + done + end + start, "after its closing record")
+    refused(start + done + end, "not asked for", expected=["greeter"])
+    mislabelled = line({"record": "exercise", "run": {**good, "id": "greeter"}})
+    refused(start + mislabelled + end, "greeter, which has not started")
+
+
+def test_records_reach_the_sink_as_they_arrive_but_only_a_whole_stream_is_believed(
+    wire: types.ModuleType,
+) -> None:
+    heard: list[Any] = []
+    reader = protocol.RecordStream(heard.append, expected=["adder", "greeter"])
+    raw = stream(wire, wire_run(wire, "adder"), wire_run(wire, "greeter"))
+    first_done = raw.index(b'{"record": "start", "id": "greeter"}')
+    reader.feed(raw[: first_done + 5])
+    assert [type(record).__name__ for record in heard] == ["ExerciseStart", "ExerciseDone"]
+    assert heard[1].run.id == "adder"
+    with pytest.raises(protocol.StreamError):  # the run stopped here: nothing is believed
+        reader.result()
+    reader.feed(b"garbage\n" + raw[first_done + 5 :])
+    assert len(heard) == 2  # nothing after a fault reaches the sink
+    with pytest.raises(protocol.StreamError, match="malformed"):
+        reader.result()

@@ -347,7 +347,7 @@ def test_timeout_does_not_credit_uncollected_or_repeated_reports() -> None:
 
 def test_outcome_with_a_result_uses_the_exercise_run() -> None:
     other = make_run(id="other", tests=reported("failed", A, B, C))
-    result_doc = protocol.RunResult(protocol=1, exercises=[other, make_run()])
+    result_doc = protocol.RunResult(protocol=2, exercises=[other, make_run()])
     result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=result_doc))
     assert result.status is Status.PASSED
     assert result.score == 10
@@ -376,7 +376,7 @@ def test_outcome_without_result_that_timed_out() -> None:
 
 
 def test_outcome_whose_result_lacks_the_exercise() -> None:
-    doc = protocol.RunResult(protocol=1, exercises=[make_run(id="other")])
+    doc = protocol.RunResult(protocol=2, exercises=[make_run(id="other")])
     result = verdicts.from_outcome(EXERCISE, SandboxOutcome(result=doc))
     assert result.status is Status.ERROR
     assert result.score == 0
@@ -407,7 +407,7 @@ def test_protocol_refuses_extra_and_wrong_fields() -> None:
     with pytest.raises(ValidationError):
         protocol.ExerciseRun.model_validate(missing)
     with pytest.raises(ValidationError):
-        protocol.RunResult.model_validate({"protocol": 2, "exercises": []})
+        protocol.RunResult.model_validate({"protocol": 1, "exercises": []})
 
 
 # --- forgery: canaries and the trusted collection -------------------------------------------

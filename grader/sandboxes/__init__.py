@@ -13,7 +13,7 @@ from typing import Protocol
 
 from grader.canaries import Canaries
 from grader.manifest import Limits
-from grader.protocol import RunResult
+from grader.protocol import RecordSink, RunResult
 
 
 @dataclass(frozen=True)
@@ -41,4 +41,10 @@ class SandboxOutcome:
 class Sandbox(Protocol):
     name: str
 
-    def run(self, jobs: list[Job]) -> SandboxOutcome: ...
+    def run(self, jobs: list[Job], on_record: RecordSink | None = None) -> SandboxOutcome:
+        """Run `jobs` and return the runner's result, or why there is none.
+
+        `on_record` hears of each exercise's start and end as the runner reports them, each
+        record once, maybe from another thread, never after `run` returns: progress only, since
+        the result is believed only once the whole stream is in."""
+        ...

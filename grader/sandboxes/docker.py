@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +27,7 @@ from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
 from grader.errors import InfrastructureError
-from grader.protocol import RESULT_LIMIT
+from grader.protocol import RESULT_LIMIT, ExerciseDone, ExerciseStart, RecordSink, RecordStream
 from grader.sandboxes import Job, SandboxOutcome
 from grader.sandboxes.workspace import (
     REQUEST_NAME,
@@ -53,6 +54,7 @@ SANDBOX_UID = 10001
 ENGINE_TIMEOUT_S = 60.0
 STDERR_KEPT = 8192
 POLL_S = 0.1
+FOLLOW_JOIN_S = 5.0  # how long the end of a run waits for the live reading of its logs to stop
 MAX_CONTAINER_AGE_S = (
     6 * 3600.0
 )  # longer than any grading's deadline: a running one this old is lost
@@ -101,21 +103,35 @@ class DockerSandbox:
         self.limits = limits or ContainerLimits()
         self.labels = dict(labels or {})  # who made the container: a service's job and worker
 
-    def run(self, jobs: list[Job]) -> SandboxOutcome:
+    def run(self, jobs: list[Job], on_record: RecordSink | None = None) -> SandboxOutcome:
         with tempfile.TemporaryDirectory(prefix="grader-docker-") as tmp:
             root = Path(tmp)
             root.chmod(0o755)
             write_workspace(jobs, root, WORK, scratch=SCRATCH)
             deadline = run_deadline(jobs)
-            with self._container(root, deadline) as container:
-                return self._run(container, deadline)
+            relay = _Relay(on_record)
+            try:
+                with self._container(root, deadline) as container:
+                    return self._run(container, deadline, [job.id for job in jobs], relay)
+            finally:
+                relay.close()
 
-    def _run(self, container: Container, deadline: float) -> SandboxOutcome:
+    def _run(
+        self, container: Container, deadline: float, ids: list[str], relay: _Relay
+    ) -> SandboxOutcome:
         try:
             container.start()
         except _ENGINE_ERRORS as exc:
             raise InfrastructureError(f"docker: the container would not start ({exc})") from exc
-        code = self._wait(container, deadline)
+        follower = None
+        if relay.on_record is not None:
+            follower = _LogFollower(container, RecordStream(relay.reading(), expected=ids))
+        code = None
+        try:
+            code = self._wait(container, deadline)
+        finally:
+            if follower is not None:
+                follower.stop(exited=code is not None)
         if code is None:
             return SandboxOutcome(None, "the whole run exceeded its deadline", timed_out=True)
         try:
@@ -131,7 +147,10 @@ class DockerSandbox:
             if code == 137:
                 problem += " (killed: the container ran out of memory?)"
             return SandboxOutcome(None, problem, stderr=stderr)
-        return parse_result(out[: RESULT_LIMIT + 1], stderr)
+        # The result comes from the whole log, read after the exit, never from the live reading.
+        return parse_result(
+            out[: RESULT_LIMIT + 1], stderr, expected=ids, on_record=relay.reading()
+        )
 
     @staticmethod
     def _wait(container: Container, deadline: float) -> int | None:
@@ -215,6 +234,70 @@ class DockerSandbox:
         if self.runtime:
             options["runtime"] = self.runtime
         return options
+
+
+class _Relay:
+    """Hands each record to `on_record` once, from whichever of two readings of the same stream
+    reaches it first (the live one, or the one after the exit), and nothing once the run is over.
+
+    Both readings see the same records in the same order, so a record is known by its place."""
+
+    def __init__(self, on_record: RecordSink | None) -> None:
+        self.on_record = on_record
+        self.lock = threading.Lock()
+        self.delivered = 0
+        self.closed = False
+
+    def reading(self) -> RecordSink:
+        """The sink of one reading of the stream (used from one thread)."""
+        seen = 0
+
+        def deliver(record: ExerciseStart | ExerciseDone) -> None:
+            nonlocal seen
+            seen += 1
+            with self.lock:
+                if self.closed or seen != self.delivered + 1:
+                    return
+                self.delivered = seen
+                if self.on_record is not None:
+                    self.on_record(record)
+
+        return deliver
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+
+
+class _LogFollower:
+    """Reads the container's standard output while it runs, on a thread: for progress only.
+
+    Best effort: any trouble ends this reading quietly, and the reading after the exit delivers
+    what it missed. Its thread ends when the followed log does: at the container's exit, or at
+    its removal when the run is given up."""
+
+    def __init__(self, container: Container, stream: RecordStream) -> None:
+        self.stream = stream
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._read, args=(container,), name="grader-docker-logs", daemon=True
+        )
+        self.thread.start()
+
+    def _read(self, container: Container) -> None:
+        try:
+            logs = container.logs(stdout=True, stderr=False, stream=True, follow=True)
+            for chunk in logs:
+                if self.stopped.is_set() or not self.stream.room:
+                    return
+                self.stream.feed(chunk)
+        except Exception:  # progress is best effort; the result is read after the exit
+            return
+
+    def stop(self, *, exited: bool) -> None:
+        self.stopped.set()
+        if exited:  # the followed log is ending: let the thread finish rather than pile up
+            self.thread.join(FOLLOW_JOIN_S)
 
 
 def remove(container: Container) -> None:

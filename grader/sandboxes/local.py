@@ -20,18 +20,21 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from grader.errors import InfrastructureError
 from grader.paths import SHIPPED_DIR
+from grader.protocol import RecordSink, RecordStream
 from grader.sandboxes import Job, SandboxOutcome
 from grader.sandboxes.workspace import (
     REQUEST_NAME,
     RUNNER_DIR,
     minimal_environment,
-    parse_result,
+    outcome_of,
     run_deadline,
     write_workspace,
 )
@@ -41,6 +44,7 @@ UID_SLOTS = 1000
 RUNNER_FILE_LIMIT = 64 << 20
 PROCESS_LIMIT = 256  # RLIMIT_NPROC of the test processes: counts every process of the sandbox user
 STDERR_KEPT = 8192
+POLL_S = 0.1  # how often the runner's output is read while it runs (progress)
 # Inside bubblewrap, /tmp is the only writable place (every exercise's scratch folder is in it):
 # a tmpfs of this many bytes, so that candidate code cannot fill the host's disk or memory. As
 # large as the Docker sandbox's scratch; RLIMIT_FSIZE (64 MiB) still caps each file.
@@ -331,7 +335,7 @@ class LocalSandbox:
         found += [f"local sandbox: no {wall}: {why}" for wall, why in self.missing_walls().items()]
         return found
 
-    def run(self, jobs: list[Job]) -> SandboxOutcome:
+    def run(self, jobs: list[Job], on_record: RecordSink | None = None) -> SandboxOutcome:
         user = _sandbox_uid() if self.as_root else contextlib.nullcontext(None)
         walled = self.bubblewrap
         with user as uid, tempfile.TemporaryDirectory(prefix="grader-local-") as tmp:
@@ -351,7 +355,7 @@ class LocalSandbox:
                 scratch=scratch,
                 process_limit=PROCESS_LIMIT if uid is not None else None,
             )
-            return self._run_runner(root, jobs, uid, walled)
+            return self._run_runner(root, jobs, uid, walled, on_record)
 
     def _command(self, root: Path, uid: int | None, walled: bool, hidden: list[Path]) -> list[str]:
         user = str(uid if uid is not None else -1)
@@ -371,10 +375,20 @@ class LocalSandbox:
         ]
 
     def _run_runner(
-        self, root: Path, jobs: list[Job], uid: int | None, walled: bool
+        self,
+        root: Path,
+        jobs: list[Job],
+        uid: int | None,
+        walled: bool,
+        on_record: RecordSink | None,
     ) -> SandboxOutcome:
         out_path, err_path = root / "runner.out", root / "runner.err"
-        with out_path.open("wb") as out, err_path.open("wb") as err:
+        stream = RecordStream(on_record, expected=[job.id for job in jobs])
+        with (
+            out_path.open("wb") as out,
+            err_path.open("wb") as err,
+            out_path.open("rb") as tail,
+        ):
             for path in (out_path, err_path):
                 path.chmod(0o600)
             try:
@@ -389,17 +403,15 @@ class LocalSandbox:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise InfrastructureError(f"local sandbox: cannot start the runner: {exc}") from exc
-            timed_out = False
             try:
-                process.wait(timeout=run_deadline(jobs))
-            except subprocess.TimeoutExpired:
-                timed_out = True
+                timed_out = self._follow(process, tail, stream, run_deadline(jobs))
             finally:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(process.pid, signal.SIGKILL)
                 if uid is not None:
                     kill_user_processes(uid)
                 process.wait()
+            stream.feed(tail.read(stream.room))
         stderr = err_path.read_bytes()[-STDERR_KEPT:].decode("utf-8", "replace")
         if timed_out:
             return SandboxOutcome(
@@ -410,5 +422,20 @@ class LocalSandbox:
             if "Permission denied" in stderr and not walled:
                 problem += f" (can the sandbox user read {self.python} and {self.runner_dir}?)"
             return SandboxOutcome(None, problem, stderr=stderr)
-        with out_path.open("rb") as out:
-            return parse_result(out.read(), stderr)
+        return outcome_of(stream, stderr)
+
+    @staticmethod
+    def _follow(
+        process: subprocess.Popen[bytes], tail: BinaryIO, stream: RecordStream, deadline: float
+    ) -> bool:
+        """Wait for the runner, feeding `stream` what it writes to `tail` meanwhile (its records
+        reach `on_record` as they come); True when it outlived `deadline` (seconds from now)."""
+        end = time.monotonic() + deadline
+        while True:
+            try:
+                process.wait(timeout=max(0.0, min(POLL_S, end - time.monotonic())))
+                return False
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= end:
+                    return True
+            stream.feed(tail.read(stream.room))

@@ -8,15 +8,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-from pydantic import ValidationError
-
 from grader.paths import SANDBOX_DIR
-from grader.protocol import RESULT_LIMIT, ExerciseSpec, RunRequest, RunResult
+from grader.protocol import ExerciseSpec, RecordSink, RecordStream, RunRequest, StreamError
 from grader.sandboxes import Job, SandboxOutcome
 
 RUNNER_DIR = SANDBOX_DIR
@@ -90,19 +87,22 @@ def run_deadline(jobs: Iterable[Job]) -> float:
     return STARTUP_SLACK_S + sum(job.limits.wall_timeout_s + 5.0 for job in jobs)
 
 
-def parse_result(raw: bytes, stderr: str = "") -> SandboxOutcome:
-    """Believe the runner's output only if it is one complete, valid document (fail-closed)."""
-    if len(raw) > RESULT_LIMIT:
-        return SandboxOutcome(None, "the runner's result is larger than the limit", stderr=stderr)
-    if not raw.strip():
-        return SandboxOutcome(None, "the runner ended without a result", stderr=stderr)
+def parse_result(
+    raw: bytes,
+    stderr: str = "",
+    *,
+    expected: Sequence[str] | None = None,
+    on_record: RecordSink | None = None,
+) -> SandboxOutcome:
+    """Believe the runner's output only if it is one complete, valid stream (fail-closed)."""
+    stream = RecordStream(on_record, expected=expected)
+    stream.feed(raw)
+    return outcome_of(stream, stderr)
+
+
+def outcome_of(stream: RecordStream, stderr: str = "") -> SandboxOutcome:
+    """The outcome of a stream read to its end: its result, or why there is none."""
     try:
-        return SandboxOutcome(RunResult.model_validate(json.loads(raw)), stderr=stderr)
-    except (ValueError, ValidationError) as exc:
-        return SandboxOutcome(
-            None, f"the runner's result is malformed ({_first_line(exc)})", stderr=stderr
-        )
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return SandboxOutcome(stream.result(), stderr=stderr)
+    except StreamError as exc:
+        return SandboxOutcome(None, str(exc), stderr=stderr)

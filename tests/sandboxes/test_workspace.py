@@ -32,11 +32,17 @@ RUN = {
 
 
 def document(**changes: object) -> bytes:
-    return json.dumps({"protocol": 1, "exercises": [{**RUN, **changes}]}).encode()
+    """The runner's record stream for one exercise, RUN changed by `changes`."""
+    records = [
+        {"record": "start", "id": "ex"},
+        {"record": "exercise", "run": {**RUN, **changes}},
+        {"record": "end", "protocol": 2, "exercises": 1},
+    ]
+    return b"".join(json.dumps(record).encode() + b"\n" for record in records)
 
 
 def test_a_valid_document_is_believed() -> None:
-    outcome = parse_result(document())
+    outcome = parse_result(document(), expected=["ex"])
     assert outcome.result is not None and outcome.result.exercises[0].finished
 
 
@@ -48,6 +54,7 @@ def test_nothing_garbage_two_documents_or_a_wrong_shape_give_no_result() -> None
         document(outcome="passed"),  # not an outcome the runner knows
         document(extra_field=1),
         json.dumps({"protocol": 2, "exercises": []}).encode(),
+        json.dumps({"record": "end", "protocol": 1, "exercises": 0}).encode() + b"\n",
     ):
         outcome = parse_result(raw)
         assert outcome.result is None and outcome.problem, raw[:40]
