@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,7 +18,14 @@ import pytest
 from grader.manifest import Limits
 from grader.sandboxes import Job
 from grader.sandboxes import docker as docker_module
-from grader.sandboxes.docker import CONTAINER_LABEL, ContainerLimits, DockerSandbox
+from grader.sandboxes.docker import (
+    CONTAINER_LABEL,
+    DEADLINE_LABEL,
+    ContainerLimits,
+    DockerSandbox,
+    reap,
+    remove_labelled,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -253,3 +261,35 @@ def test_docker_and_local_give_the_same_verdicts(
     assert [(r.status, r.score, [t.outcome for t in r.tests]) for r in in_docker] == [
         (r.status, r.score, [t.outcome for t in r.tests]) for r in locally
     ]
+
+
+def test_a_worker_removes_its_own_leftovers_and_any_container_past_its_deadline(
+    docker_sandbox: DockerSandbox,
+) -> None:
+    """What `grader worker` does at start (`remove_labelled`) and on its timer (`reap`)."""
+    client = docker_sandbox.client
+    now = int(time.time())
+
+    def running(**labels: str) -> str:
+        container = client.containers.run(
+            docker_sandbox.image,
+            ["sleep", "60"],
+            labels={CONTAINER_LABEL: "x", **labels},
+            detach=True,
+            network_mode="none",
+        )
+        return str(container.id)
+
+    mine = running(**{"grader.worker": "w1@test", DEADLINE_LABEL: str(now + 600)})
+    theirs = running(**{"grader.worker": "w2@test", DEADLINE_LABEL: str(now + 600)})
+    overdue = running(**{"grader.worker": "w3@test", DEADLINE_LABEL: str(now - 120)})
+    try:
+        assert remove_labelled(client, {"grader.worker": "w1@test"}) == 1
+        assert reap(client, grace_s=60) == 1
+        remaining = labelled(client)
+        assert mine not in remaining and overdue not in remaining
+        assert theirs in remaining  # another worker's grading, within its deadline
+    finally:
+        for container in (mine, theirs, overdue):
+            with contextlib.suppress(docker.errors.NotFound):
+                client.containers.get(container).remove(force=True)
