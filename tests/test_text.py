@@ -98,7 +98,7 @@ def test_the_runner_protocol_normalises_what_it_parses() -> None:
         "resumed_after": [],
     }
     # As the runner sends it: JSON whose escapes decode to a lone surrogate.
-    parsed = RunResult.model_validate(json.loads(json.dumps({"protocol": 1, "exercises": [run]})))
+    parsed = RunResult.model_validate(json.loads(json.dumps({"protocol": 2, "exercises": [run]})))
     dumped = parsed.model_dump_json()  # would raise on a lone surrogate
     assert "\\u001b" not in dumped and "\x9b" not in dumped
     exercise = parsed.exercises[0]
