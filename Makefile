@@ -133,7 +133,7 @@ validate: install image bubblewrap
 
 # The database tests get $(TEST_DATABASE_URL) only when it answers; otherwise they skip.
 unit: install image browser bubblewrap postgres rabbitmq
-	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/pytest -q
+	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/pytest -q --durations=25
 
 # The tests not marked slow (no whole-submission grading, no wheel build): for while you work.
 quick: install
