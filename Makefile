@@ -139,11 +139,12 @@ unit: install image browser bubblewrap postgres rabbitmq
 quick: install
 	$(BIN)/pytest -q -m "not slow"
 
-bench: install image wrk
+bench: install image wrk rabbitmq postgres
 	$(BIN)/python bench/sandboxes.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/referee.py
 	$(if $(shell $(PG_UP) && echo up),GRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) )$(BIN)/python bench/service.py
+	$(BIN)/python bench/workers.py
 
 # Mutation testing: cosmic-ray's mutants of every reference, graded by its hidden suite in the
 # sandbox; each exercise must kill 95% (exercises/README.md shows the table). Long: not in `make test`.
