@@ -71,9 +71,11 @@ class Service:
         broker, other machines may be grading right now: the sweeper decides what is lost."""
         self.executor = self.make_executor(self.worker)
         if self.settings.broker:
-            from grader.service.queue import Versions
+            from grader.service.queue import CeleryExecutor
 
-            current = Versions.of(self.catalog).key
+            # The versions the executor publishes for, hashed once (every hidden suite's files).
+            publisher = self.executor if isinstance(self.executor, CeleryExecutor) else None
+            current = publisher.versions.key if publisher else None
             self.sweeper = Sweeper(self.settings, self.sessions, self.executor, current)
             self.sweeper.start()
             return
